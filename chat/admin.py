@@ -1,0 +1,206 @@
+"""The control room. Every change goes through chat.services, so it reaches
+open sockets at once and obeys the same rules as the pages and the socket."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from chat import services
+from chat.exceptions import ChatError
+from chat.models import Membership, Message, Room
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ("user", "role", "last_read_seq", "joined_at")
+    readonly_fields = ("last_read_seq", "joined_at")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_private", "is_direct", "is_archived", "last_seq", "created_at")
+    list_filter = ("is_private", "is_direct", "is_archived")
+    search_fields = ("name", "slug", "topic")
+    readonly_fields = ("is_direct", "last_seq", "created_by", "created_at")
+    actions = ("archive_rooms", "unarchive_rooms", "delete_rooms")
+    inlines = (MembershipInline,)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Room | None = None) -> tuple[str, ...]:
+        # The slug is the room's address in every client; it is fixed once made.
+        return (*self.readonly_fields, "slug") if obj is not None else self.readonly_fields
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # replaced by delete_rooms, which tells sockets
+        return actions
+
+    def save_model(self, request: HttpRequest, obj: Room, form, change: bool) -> None:
+        if not change:
+            room = services.room_create(
+                creator=request.user,
+                name=obj.name,
+                slug=obj.slug,
+                topic=obj.topic,
+                is_private=obj.is_private,
+            )
+            if obj.is_archived:
+                services.room_archive(actor=request.user, room=room)
+            obj.pk = room.pk
+            obj.refresh_from_db()
+            return
+        services.room_update(
+            actor=request.user,
+            room=Room.objects.get(pk=obj.pk),
+            name=obj.name,
+            topic=obj.topic,
+            is_private=obj.is_private,
+            is_archived=obj.is_archived,
+        )
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        room = form.instance
+        for obj in formset.deleted_objects:
+            services.membership_remove(actor=request.user, membership=obj)
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
+                continue
+            data = inline_form.cleaned_data
+            if not data or not data.get("user"):
+                continue
+            if inline_form.instance.pk is None:
+                services.membership_add(actor=request.user, room=room, user=data["user"], role=data["role"])
+            else:
+                services.membership_set_role(
+                    actor=request.user, membership=Membership.objects.get(pk=inline_form.instance.pk), role=data["role"]
+                )
+
+    def delete_model(self, request: HttpRequest, obj: Room) -> None:
+        services.room_delete(actor=request.user, room=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
+        for room in queryset:
+            services.room_delete(actor=request.user, room=room)
+
+    @admin.action(description=_("Archive the selected rooms (read-only)"), permissions=["change"])
+    def archive_rooms(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
+        for room in queryset:
+            services.room_archive(actor=request.user, room=room)
+        self.message_user(request, _("Archived %(n)d rooms.") % {"n": queryset.count()}, messages.SUCCESS)
+
+    @admin.action(description=_("Unarchive the selected rooms"), permissions=["change"])
+    def unarchive_rooms(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
+        for room in queryset:
+            services.room_unarchive(actor=request.user, room=room)
+        self.message_user(request, _("Unarchived %(n)d rooms.") % {"n": queryset.count()}, messages.SUCCESS)
+
+    @admin.action(description=_("Delete the selected rooms and their messages"), permissions=["delete"])
+    def delete_rooms(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
+        count = 0
+        for room in list(queryset):
+            services.room_delete(actor=request.user, room=room)
+            count += 1
+        self.message_user(request, _("Deleted %(n)d rooms.") % {"n": count}, messages.SUCCESS)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "room", "role", "last_read_seq", "joined_at")
+    list_filter = ("role", "room")
+    search_fields = ("user__username", "room__name", "room__slug")
+    autocomplete_fields = ("user", "room")
+    actions = ("make_room_admin", "make_member", "remove_members")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Membership | None = None) -> tuple[str, ...]:
+        # Moving a membership to another user or room would skip the events; remove and add instead.
+        return ("user", "room", "last_read_seq", "joined_at") if obj is not None else ("last_read_seq", "joined_at")
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request: HttpRequest, obj: Membership, form, change: bool) -> None:
+        if change:
+            services.membership_set_role(
+                actor=request.user, membership=Membership.objects.get(pk=obj.pk), role=obj.role
+            )
+            return
+        membership = services.membership_add(actor=request.user, room=obj.room, user=obj.user, role=obj.role)
+        obj.pk = membership.pk
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        services.membership_remove(actor=request.user, membership=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        for membership in queryset.select_related("room", "user"):
+            services.membership_remove(actor=request.user, membership=membership)
+
+    def _set_role(self, request: HttpRequest, queryset: QuerySet[Membership], role: str) -> None:
+        for membership in queryset.select_related("room", "user"):
+            services.membership_set_role(actor=request.user, membership=membership, role=role)
+
+    @admin.action(description=_("Make room admin"), permissions=["change"])
+    def make_room_admin(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        self._set_role(request, queryset, Membership.Role.ADMIN)
+
+    @admin.action(description=_("Make plain member"), permissions=["change"])
+    def make_member(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        self._set_role(request, queryset, Membership.Role.MEMBER)
+
+    @admin.action(description=_("Remove from their rooms"), permissions=["delete"])
+    def remove_members(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        self.delete_queryset(request, queryset)
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("room", "seq", "author", "short_body", "created_at", "edited_at", "deleted_at")
+    list_filter = ("room", ("deleted_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("body", "author__username", "room__slug", "room__name")
+    list_select_related = ("room", "author")
+    readonly_fields = (
+        "room", "seq", "author", "body", "client_id", "created_at", "edited_at", "deleted_at", "deleted_by",
+    )
+    fields = readonly_fields
+    actions = ("delete_messages",)
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("body"))
+    def short_body(self, obj: Message) -> str:
+        if obj.is_deleted:
+            return "(deleted)"
+        return obj.body if len(obj.body) <= 80 else obj.body[:79] + "…"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_model(self, request: HttpRequest, obj: Message) -> None:
+        services.message_delete(user=request.user, room_slug=obj.room.slug, seq=obj.seq)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
+        for message in queryset.select_related("room"):
+            services.message_delete(user=request.user, room_slug=message.room.slug, seq=message.seq)
+
+    @admin.action(description=_("Delete the selected messages (leaves tombstones)"), permissions=["delete"])
+    def delete_messages(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
+        try:
+            self.delete_queryset(request, queryset)
+        except ChatError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        self.message_user(request, _("Deleted %(n)d messages.") % {"n": queryset.count()}, messages.SUCCESS)

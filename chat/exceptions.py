@@ -1,0 +1,73 @@
+"""Errors the chat reports to its clients, one class per protocol error code."""
+
+from django.utils.translation import gettext as _
+
+
+class ChatError(Exception):
+    """A refused request. ``code`` is the protocol's error code."""
+
+    code = "bad_request"
+
+    def __init__(self, message: str = "", **extra: object) -> None:
+        super().__init__(message or self.default_message())
+        self.message = message or self.default_message()
+        self.extra = extra
+
+    def default_message(self) -> str:
+        return _("The request was not understood.")
+
+
+class BadRequest(ChatError):
+    code = "bad_request"
+
+
+class UnknownType(ChatError):
+    code = "unknown_type"
+
+    def default_message(self) -> str:
+        return _("Unknown frame type.")
+
+
+class NotFound(ChatError):
+    code = "not_found"
+
+    def default_message(self) -> str:
+        return _("Not found.")
+
+
+class Forbidden(ChatError):
+    code = "forbidden"
+
+    def default_message(self) -> str:
+        return _("You may not do that here.")
+
+
+class TooLong(ChatError):
+    code = "too_long"
+
+    def default_message(self) -> str:
+        return _("A message must have between 1 and 4000 characters.")
+
+
+class RateLimited(ChatError):
+    code = "rate_limited"
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(
+            _("You are sending too fast; try again in %(seconds).1f s.") % {"seconds": retry_after},
+            retry_after=round(retry_after, 3),
+        )
+
+
+class Archived(ChatError):
+    code = "archived"
+
+    def default_message(self) -> str:
+        return _("This room is archived and read-only.")
+
+
+class Unavailable(ChatError):
+    code = "unavailable"
+
+    def default_message(self) -> str:
+        return _("The chat is unavailable right now; nothing was stored. Try again shortly.")

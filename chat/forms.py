@@ -1,0 +1,33 @@
+from django import forms
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from chat.models import Room
+
+
+class RoomForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    slug = forms.SlugField(
+        label=_("Address"),
+        max_length=64,
+        required=False,
+        help_text=_("Letters, digits and hyphens; made from the name when left empty."),
+    )
+    topic = forms.CharField(label=_("Topic"), max_length=250, required=False)
+    is_private = forms.BooleanField(
+        label=_("Private"),
+        required=False,
+        help_text=_("Only members see a private room; a room admin adds them."),
+    )
+
+    def clean_slug(self) -> str:
+        slug = slugify(self.cleaned_data["slug"])
+        if slug and Room.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("This address is taken."))
+        if slug.startswith("dm-"):
+            raise forms.ValidationError(_("Addresses starting with “dm-” are kept for direct messages."))
+        return slug
+
+
+class AddMemberForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)

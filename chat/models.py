@@ -1,0 +1,142 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class RoomQuerySet(models.QuerySet):
+    def public(self) -> "RoomQuerySet":
+        return self.filter(is_private=False)
+
+    def active(self) -> "RoomQuerySet":
+        return self.filter(is_archived=False)
+
+
+class Room(models.Model):
+    """A conversation: a public or private room, or a direct message of two."""
+
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    topic = models.CharField(_("topic"), max_length=250, blank=True)
+    is_private = models.BooleanField(_("private"), default=False)
+    is_direct = models.BooleanField(_("direct message"), default=False)
+    is_archived = models.BooleanField(_("archived"), default=False)
+    # For direct messages: "<lower user id>:<higher user id>", so there is one per pair.
+    direct_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The highest seq given in this room; the next message takes last_seq + 1.
+    last_seq = models.PositiveBigIntegerField(_("last seq"), default=0, editable=False)
+
+    objects = RoomQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("chat:room", kwargs={"slug": self.slug})
+
+    @property
+    def group_name(self) -> str:
+        return f"room.{self.pk}"
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", _("member")
+        ADMIN = "admin", _("room admin")
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    last_read_seq = models.PositiveBigIntegerField(_("last read seq"), default=0)
+    joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="membership_unique_room_user"),
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.room}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+
+class MessageQuerySet(models.QuerySet):
+    def visible(self) -> "MessageQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+
+class Message(models.Model):
+    """One message in a room, numbered by a per-room seq with no gaps.
+
+    A deleted message stays as a tombstone so that seq numbers stay gap-free.
+    """
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveBigIntegerField(_("seq"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("body"), blank=True)
+    # The sanitized rendering of body (chat.rendering), made when body is written.
+    html = models.TextField(_("html"), blank=True, editable=False)
+    client_id = models.CharField(_("client id"), max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deleted by"),
+    )
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["room", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["room", "seq"], name="message_unique_room_seq"),
+            models.UniqueConstraint(
+                fields=["author", "client_id"],
+                condition=Q(author__isnull=False, client_id__isnull=False),
+                name="message_unique_author_client_id",
+            ),
+        ]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"#{self.room_id}:{self.seq}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

@@ -1,0 +1,117 @@
+"""Who may see and do what. One function per question, and nowhere else.
+
+The ``can_*`` functions answer yes or no; the ``check_*`` functions raise the
+protocol error that a refusal means, so every caller reports it the same way.
+A private room the user may not see is always ``not_found``, never
+``forbidden``: nobody learns that it exists.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+from chat.exceptions import Archived, Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from chat.models import Membership, Message, Room
+
+
+def can_see_room(room: Room, membership: Membership | None) -> bool:
+    return membership is not None or not room.is_private
+
+
+def is_moderator(user: User) -> bool:
+    """Site staff who may moderate every room (through the admin)."""
+    return user.is_active and user.is_staff and user.has_perm("chat.delete_message")
+
+
+def can_manage_room(user: User, room: Room, membership: Membership | None) -> bool:
+    """Rename, archive, delete the room."""
+    if membership is not None and membership.is_admin:
+        return True
+    return user.is_active and user.is_staff and user.has_perm("chat.change_room")
+
+
+def can_manage_members(user: User, room: Room, membership: Membership | None) -> bool:
+    """Add and remove members, change roles."""
+    if room.is_direct:
+        return False
+    if membership is not None and membership.is_admin:
+        return True
+    return user.is_active and user.is_staff and user.has_perm("chat.change_membership")
+
+
+def can_delete_message(user: User, message: Message, membership: Membership | None) -> bool:
+    if message.author_id is not None and message.author_id == user.pk and membership is not None:
+        return True
+    if membership is not None and membership.is_admin:
+        return True
+    return is_moderator(user)
+
+
+def check_can_see_room(room: Room | None, membership: Membership | None) -> None:
+    if room is None or not can_see_room(room, membership):
+        raise NotFound(_("No such room."))
+
+
+def check_can_reach_room(user: User, room: Room | None, membership: Membership | None) -> None:
+    """Like check_can_see_room, but site moderators reach every room (to moderate it)."""
+    if room is None or not (can_see_room(room, membership) or is_moderator(user)):
+        raise NotFound(_("No such room."))
+
+
+def check_not_archived(room: Room) -> None:
+    if room.is_archived:
+        raise Archived(_("#%(room)s is archived and read-only.") % {"room": room.slug})
+
+
+def check_can_post(room: Room | None, membership: Membership | None) -> None:
+    check_can_see_room(room, membership)
+    if membership is None:
+        raise Forbidden(_("You are not a member of #%(room)s.") % {"room": room.slug})
+    check_not_archived(room)
+
+
+def check_can_edit_message(user: User, message: Message | None) -> None:
+    if message is None or message.is_deleted:
+        raise NotFound(_("No such message."))
+    if message.author_id != user.pk:
+        raise Forbidden(_("You can only edit your own messages."))
+
+
+def check_can_delete_message(
+    user: User, message: Message | None, membership: Membership | None
+) -> None:
+    if message is None:
+        raise NotFound(_("No such message."))
+    if not can_delete_message(user, message, membership):
+        raise Forbidden(_("You can only delete your own messages."))
+
+
+def check_can_join(room: Room | None, membership: Membership | None) -> None:
+    check_can_see_room(room, membership)
+    if room.is_private:
+        # A member of a private room sees it, but joining is by invitation.
+        raise Forbidden(_("#%(room)s is private: a room admin adds members.") % {"room": room.slug})
+    check_not_archived(room)
+
+
+def check_can_leave(room: Room | None, membership: Membership | None) -> None:
+    check_can_see_room(room, membership)
+    if membership is None:
+        raise Forbidden(_("You are not a member of #%(room)s.") % {"room": room.slug})
+    if room.is_direct:
+        raise Forbidden(_("You cannot leave a direct conversation."))
+
+
+def check_can_manage_room(user: User, room: Room, membership: Membership | None) -> None:
+    if not can_manage_room(user, room, membership):
+        raise Forbidden(_("Only a room admin can change #%(room)s.") % {"room": room.slug})
+
+
+def check_can_manage_members(user: User, room: Room, membership: Membership | None) -> None:
+    if not can_manage_members(user, room, membership):
+        raise Forbidden(_("Only a room admin can manage the members of #%(room)s.") % {"room": room.slug})

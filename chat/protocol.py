@@ -1,0 +1,229 @@
+"""The wire protocol (docs/protocol.md): parse client frames, build server frames.
+
+Parsing turns one text frame into a typed frame object or raises a ChatError
+with the protocol's code. Building turns models into the JSON objects the
+protocol names (MESSAGE, ROOM_SUMMARY) and frames into text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+from chat.exceptions import BadRequest, ChatError, UnknownType
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from chat.models import Membership, Message, Room
+
+HISTORY_DEFAULT_LIMIT = 50
+HISTORY_MAX_LIMIT = 100
+CLIENT_ID_MAX = 64
+
+
+# Client frames ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    room: str
+    body: str
+    client_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    room: str
+    before_seq: int | None
+    after_seq: int | None
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    room: str
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    room: str
+
+
+@dataclass(frozen=True, slots=True)
+class Typing:
+    room: str
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    room: str
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    room: str
+    seq: int
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    room: str
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    pass
+
+
+ClientFrame = Send | History | Join | Leave | Typing | Read | Edit | Delete | Ping
+
+
+class FrameError(ChatError):
+    """A ChatError raised while parsing, carrying the frame's ``ref`` if it had one."""
+
+    def __init__(self, error: ChatError, ref: str | None) -> None:
+        super().__init__(error.message, **error.extra)
+        self.code = error.code
+        self.ref = ref
+
+
+def _field(data: dict[str, Any], name: str, kind: type, *, required: bool = True) -> Any:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise BadRequest(_("The field “%(name)s” is missing.") % {"name": name})
+        return None
+    # bool is an int to Python, but not to the protocol.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise BadRequest(_("The field “%(name)s” has the wrong type.") % {"name": name})
+    return value
+
+
+def _seq(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+    value = _field(data, name, int, required=required)
+    if value is not None and value < 0:
+        raise BadRequest(_("The field “%(name)s” must not be negative.") % {"name": name})
+    return value
+
+
+def _parse_send(data: dict[str, Any]) -> Send:
+    client_id = _field(data, "client_id", str)
+    if not 1 <= len(client_id) <= CLIENT_ID_MAX:
+        raise BadRequest(_("client_id must have 1 to 64 characters."))
+    return Send(room=_field(data, "room", str), body=_field(data, "body", str), client_id=client_id)
+
+
+def _parse_history(data: dict[str, Any]) -> History:
+    limit = _field(data, "limit", int, required=False)
+    if limit is None:
+        limit = HISTORY_DEFAULT_LIMIT
+    if limit < 1:
+        raise BadRequest(_("limit must be at least 1."))
+    return History(
+        room=_field(data, "room", str),
+        before_seq=_seq(data, "before_seq", required=False),
+        after_seq=_seq(data, "after_seq", required=False),
+        limit=min(limit, HISTORY_MAX_LIMIT),
+    )
+
+
+_PARSERS = {
+    "send": _parse_send,
+    "history": _parse_history,
+    "join": lambda d: Join(room=_field(d, "room", str)),
+    "leave": lambda d: Leave(room=_field(d, "room", str)),
+    "typing": lambda d: Typing(room=_field(d, "room", str)),
+    "read": lambda d: Read(room=_field(d, "room", str), seq=_seq(d, "seq")),
+    "edit": lambda d: Edit(room=_field(d, "room", str), seq=_seq(d, "seq"), body=_field(d, "body", str)),
+    "delete": lambda d: Delete(room=_field(d, "room", str), seq=_seq(d, "seq")),
+    "ping": lambda d: Ping(),
+}
+
+
+def parse_frame(text: str) -> ClientFrame:
+    """Parse one text frame; raise FrameError (with ``code`` and ``ref``) if it is not valid."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise FrameError(BadRequest(_("A frame must be a JSON object.")), None) from None
+    if not isinstance(data, dict):
+        raise FrameError(BadRequest(_("A frame must be a JSON object.")), None)
+    ref = data.get("client_id") if isinstance(data.get("client_id"), str) else None
+    kind = data.get("type")
+    try:
+        if not isinstance(kind, str):
+            raise BadRequest(_("A frame needs a “type”."))
+        parser = _PARSERS.get(kind)
+        if parser is None:
+            raise UnknownType(_("Unknown frame type “%(type)s”.") % {"type": kind[:40]})
+        return parser(data)
+    except ChatError as error:
+        raise FrameError(error, ref) from None
+
+
+# Server objects and frames ---------------------------------------------------
+
+
+def timestamp(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def user_payload(user: User | None) -> dict[str, str] | None:
+    if user is None:
+        return None
+    return {"username": user.username, "display_name": user.display_name or user.username}
+
+
+def message_payload(message: Message, room_slug: str | None = None) -> dict[str, Any]:
+    """The protocol's MESSAGE object. ``message.author`` should be loaded already."""
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.pk,
+        "room": room_slug or message.room.slug,
+        "seq": message.seq,
+        "author": user_payload(message.author),
+        "body": "" if deleted else message.body,
+        "html": "" if deleted else message.html,
+        "created_at": timestamp(message.created_at),
+        "edited_at": timestamp(message.edited_at),
+        "deleted": deleted,
+        "client_id": message.client_id,
+    }
+
+
+def room_summary(room: Room, membership: Membership | None, name: str | None = None) -> dict[str, Any]:
+    """The protocol's ROOM_SUMMARY for one user; ``name`` overrides the room's (DMs)."""
+    last_read = membership.last_read_seq if membership is not None else room.last_seq
+    return {
+        "slug": room.slug,
+        "name": name or room.name,
+        "topic": room.topic,
+        "private": room.is_private,
+        "direct": room.is_direct,
+        "archived": room.is_archived,
+        "role": membership.role if membership is not None else None,
+        "last_seq": room.last_seq,
+        "last_read_seq": last_read,
+        "unread": max(0, room.last_seq - last_read),
+    }
+
+
+def error_frame(error: ChatError, ref: str | None = None) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "code": error.code, "message": error.message}
+    if ref is not None:
+        frame["ref"] = ref
+    frame.update(error.extra)
+    return frame
+
+
+def encode(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,124 @@
+"""Every read that the pages, the consumers and the admin share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from chat import permissions, protocol
+from chat.exceptions import NotFound
+from chat.models import Membership, Message, Room
+
+
+def room_by_slug(slug: str) -> Room | None:
+    return Room.objects.filter(slug=slug).first()
+
+
+def membership_for(user: User, room: Room) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(room=room, user=user).first()
+
+
+def room_access(user: User, slug: str) -> tuple[Room, Membership | None]:
+    """The room ``slug`` and the user's membership, or NotFound if they may not see it."""
+    room = room_by_slug(slug)
+    membership = membership_for(user, room) if room is not None else None
+    permissions.check_can_see_room(room, membership)
+    return room, membership
+
+
+def direct_partner_names(user: User, rooms: list[Room]) -> dict[int, str]:
+    """For each direct room among ``rooms``, the shown name of the other member."""
+    direct_ids = [room.pk for room in rooms if room.is_direct]
+    if not direct_ids:
+        return {}
+    others = (
+        Membership.objects.filter(room_id__in=direct_ids)
+        .exclude(user=user)
+        .select_related("user")
+    )
+    return {m.room_id: m.user.shown_name for m in others}
+
+
+def room_ids_for_user(user: User) -> list[int]:
+    return list(Membership.objects.filter(user=user).values_list("room_id", flat=True))
+
+
+def memberships_for_user(user: User) -> list[Membership]:
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("room")
+        .order_by("room__is_direct", "room__name")
+    )
+
+
+def room_summaries_for_user(user: User) -> list[dict[str, Any]]:
+    memberships = memberships_for_user(user)
+    names = direct_partner_names(user, [m.room for m in memberships])
+    return [protocol.room_summary(m.room, m, names.get(m.room_id)) for m in memberships]
+
+
+def room_summary_for(user: User, room: Room, membership: Membership | None) -> dict[str, Any]:
+    names = direct_partner_names(user, [room])
+    return protocol.room_summary(room, membership, names.get(room.pk))
+
+
+def public_rooms_to_join(user: User) -> QuerySet[Room]:
+    """Public, active rooms the user is not in yet."""
+    return Room.objects.public().active().exclude(memberships__user=user).order_by("name")
+
+
+def room_members(room: Room) -> QuerySet[Membership]:
+    return room.memberships.select_related("user").order_by("user__username")
+
+
+def message_in_room(room: Room, seq: int) -> Message | None:
+    return Message.objects.filter(room=room, seq=seq).select_related("author").first()
+
+
+def message_page(
+    room: Room, *, before_seq: int | None, after_seq: int | None, limit: int
+) -> tuple[list[Message], bool]:
+    """Messages of ``room`` in ascending seq, and whether more lie beyond the page.
+
+    With ``after_seq`` the page starts just after it (catching up); otherwise it
+    ends just before ``before_seq`` (scrolling back) or at the newest message.
+    """
+    messages = Message.objects.filter(room=room).select_related("author")
+    if before_seq is not None:
+        messages = messages.filter(seq__lt=before_seq)
+    if after_seq is not None:
+        messages = messages.filter(seq__gt=after_seq)
+        page = list(messages.order_by("seq")[: limit + 1])
+        has_more = len(page) > limit
+        return page[:limit], has_more
+    page = list(messages.order_by("-seq")[: limit + 1])
+    has_more = len(page) > limit
+    page = page[:limit]
+    page.reverse()
+    return page, has_more
+
+
+def history_for(
+    user: User, slug: str, *, before_seq: int | None, after_seq: int | None, limit: int
+) -> dict[str, Any]:
+    """The ``history`` frame for a user who asked for it."""
+    room, _membership = room_access(user, slug)
+    page, has_more = message_page(room, before_seq=before_seq, after_seq=after_seq, limit=limit)
+    return {
+        "type": "history",
+        "room": room.slug,
+        "messages": [protocol.message_payload(m, room.slug) for m in page],
+        "has_more": has_more,
+    }
+
+
+def active_user_by_username(username: str) -> User:
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise NotFound(_("No user is called “%(name)s”.") % {"name": username})
+    return user
