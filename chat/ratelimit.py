@@ -54,27 +54,28 @@ class LocalBuckets:
 
 
 class RedisBuckets:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str) -> None:
         import redis
 
+        self._prefix = f"{prefix}:ratelimit:"
         self._client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._script = self._client.register_script(_REDIS_SCRIPT)
 
     def take(self, key: str, rate: float, burst: int) -> float:
-        return float(self._script(keys=[f"chat:ratelimit:{key}"], args=[rate, burst]))
+        return float(self._script(keys=[self._prefix + key], args=[rate, burst]))
 
     def reset(self) -> None:
-        for key in self._client.scan_iter("chat:ratelimit:*"):
+        for key in self._client.scan_iter(self._prefix + "*"):
             self._client.delete(key)
 
 
 @lru_cache(maxsize=1)
-def _buckets(redis_url: str) -> LocalBuckets | RedisBuckets:
-    return RedisBuckets(redis_url) if redis_url else LocalBuckets()
+def _buckets(redis_url: str, prefix: str) -> LocalBuckets | RedisBuckets:
+    return RedisBuckets(redis_url, prefix) if redis_url else LocalBuckets()
 
 
 def buckets() -> LocalBuckets | RedisBuckets:
-    return _buckets(settings.REDIS_URL)
+    return _buckets(settings.REDIS_URL, settings.CHAT_REDIS_PREFIX)
 
 
 def take_send_token(user_id: int) -> float:

@@ -145,6 +145,8 @@ WHITENOISE_USE_FINDERS = DEBUG or env_bool("WHITENOISE_USE_FINDERS")
 
 # Channel layer: in memory for one process, Redis to fan out across processes.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Namespaces every key the chat keeps in Redis, so deployments can share one.
+CHAT_REDIS_PREFIX = os.environ.get("CHAT_REDIS_PREFIX", "chat")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -161,6 +163,7 @@ if REDIS_URL:
                         "socket_connect_timeout": 5,
                     }
                 ],
+                "prefix": f"{CHAT_REDIS_PREFIX}:asgi",
                 "capacity": 1000,
                 "expiry": 60,
             },

@@ -1,4 +1,9 @@
-"""Settings for the test suite: the project's settings with a throwaway secret key."""
+"""Settings for the test suite: the project's settings with a throwaway secret key.
+
+Tests that run in this process use the in-memory channel layer and in-process
+rate-limit buckets whatever the environment says; REDIS_URL is for the real
+server processes that the integration tests start (tests/live.py).
+"""
 
 import os
 
@@ -7,3 +12,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
 from chatsite.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+REDIS_URL = ""
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
