@@ -18,9 +18,8 @@ migrate: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
 run: migrate
-	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
-	DJANGO_DEBUG=1 $(BIN)/daphne -b $(HOST) -p $(PORT) \
-		--websocket-max-message-size 65536 chatsite.asgi:application
+	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
+	DJANGO_DEBUG=1 $(BIN)/daphne -b $(HOST) -p $(PORT) chatsite.asgi:application
 
 test: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings

@@ -13,6 +13,15 @@ from chat.exceptions import ChatError
 from chat.models import Membership, Message, Room
 
 
+def _apply(request: HttpRequest, service, **kwargs):
+    """Call a service for an admin action; a refusal becomes an error message, not a 500."""
+    try:
+        return service(**kwargs)
+    except ChatError as error:
+        messages.error(request, error.message)
+        return None
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -41,19 +50,25 @@ class RoomAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Room, form, change: bool) -> None:
         if not change:
-            room = services.room_create(
+            room = _apply(
+                request,
+                services.room_create,
                 creator=request.user,
                 name=obj.name,
                 slug=obj.slug,
                 topic=obj.topic,
                 is_private=obj.is_private,
             )
+            if room is None:
+                return
             if obj.is_archived:
-                services.room_archive(actor=request.user, room=room)
+                _apply(request, services.room_archive, actor=request.user, room=room)
             obj.pk = room.pk
             obj.refresh_from_db()
             return
-        services.room_update(
+        _apply(
+            request,
+            services.room_update,
             actor=request.user,
             room=Room.objects.get(pk=obj.pk),
             name=obj.name,
@@ -66,8 +81,14 @@ class RoomAdmin(admin.ModelAdmin):
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)
         room = form.instance
-        for obj in formset.deleted_objects:
-            services.membership_remove(actor=request.user, membership=obj)
+        # formset.save() would skip the services; fill in what it would have recorded, which
+        # the admin's change message reads.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for deleted_form in formset.deleted_forms:
+            if deleted_form.instance.pk is not None:
+                membership = deleted_form.instance
+                _apply(request, services.membership_remove, actor=request.user, membership=membership)
+                formset.deleted_objects.append(membership)
         for inline_form in formset.forms:
             if not inline_form.has_changed() or inline_form in formset.deleted_forms:
                 continue
@@ -75,36 +96,51 @@ class RoomAdmin(admin.ModelAdmin):
             if not data or not data.get("user"):
                 continue
             if inline_form.instance.pk is None:
-                services.membership_add(actor=request.user, room=room, user=data["user"], role=data["role"])
-            else:
-                services.membership_set_role(
-                    actor=request.user, membership=Membership.objects.get(pk=inline_form.instance.pk), role=data["role"]
+                membership = _apply(
+                    request,
+                    services.membership_add,
+                    actor=request.user,
+                    room=room,
+                    user=data["user"],
+                    role=data["role"],
                 )
+                if membership is not None:
+                    formset.new_objects.append(membership)
+            else:
+                membership = _apply(
+                    request,
+                    services.membership_set_role,
+                    actor=request.user,
+                    membership=Membership.objects.get(pk=inline_form.instance.pk),
+                    role=data["role"],
+                )
+                if membership is not None:
+                    formset.changed_objects.append((membership, inline_form.changed_data))
 
     def delete_model(self, request: HttpRequest, obj: Room) -> None:
-        services.room_delete(actor=request.user, room=obj)
+        _apply(request, services.room_delete, actor=request.user, room=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
         for room in queryset:
-            services.room_delete(actor=request.user, room=room)
+            _apply(request, services.room_delete, actor=request.user, room=room)
 
     @admin.action(description=_("Archive the selected rooms (read-only)"), permissions=["change"])
     def archive_rooms(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
         for room in queryset:
-            services.room_archive(actor=request.user, room=room)
+            _apply(request, services.room_archive, actor=request.user, room=room)
         self.message_user(request, _("Archived %(n)d rooms.") % {"n": queryset.count()}, messages.SUCCESS)
 
     @admin.action(description=_("Unarchive the selected rooms"), permissions=["change"])
     def unarchive_rooms(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
         for room in queryset:
-            services.room_unarchive(actor=request.user, room=room)
+            _apply(request, services.room_unarchive, actor=request.user, room=room)
         self.message_user(request, _("Unarchived %(n)d rooms.") % {"n": queryset.count()}, messages.SUCCESS)
 
     @admin.action(description=_("Delete the selected rooms and their messages"), permissions=["delete"])
     def delete_rooms(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
         count = 0
         for room in list(queryset):
-            services.room_delete(actor=request.user, room=room)
+            _apply(request, services.room_delete, actor=request.user, room=room)
             count += 1
         self.message_user(request, _("Deleted %(n)d rooms.") % {"n": count}, messages.SUCCESS)
 
@@ -114,12 +150,16 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "room", "role", "last_read_seq", "joined_at")
     list_filter = ("role", "room")
     search_fields = ("user__username", "room__name", "room__slug")
-    autocomplete_fields = ("user", "room")
+    autocomplete_fields = ("user",)
     actions = ("make_room_admin", "make_member", "remove_members")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Membership | None = None) -> tuple[str, ...]:
         # Moving a membership to another user or room would skip the events; remove and add instead.
-        return ("user", "room", "last_read_seq", "joined_at") if obj is not None else ("last_read_seq", "joined_at")
+        return (
+            ("user", "room", "last_read_seq", "joined_at")
+            if obj is not None
+            else ("last_read_seq", "joined_at")
+        )
 
     def get_actions(self, request: HttpRequest) -> dict:
         actions = super().get_actions(request)
@@ -128,23 +168,38 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Membership, form, change: bool) -> None:
         if change:
-            services.membership_set_role(
-                actor=request.user, membership=Membership.objects.get(pk=obj.pk), role=obj.role
+            _apply(
+                request,
+                services.membership_set_role,
+                actor=request.user,
+                membership=Membership.objects.get(pk=obj.pk),
+                role=obj.role,
             )
             return
-        membership = services.membership_add(actor=request.user, room=obj.room, user=obj.user, role=obj.role)
-        obj.pk = membership.pk
+        membership = _apply(
+            request, services.membership_add, actor=request.user, room=obj.room, user=obj.user, role=obj.role
+        )
+        if membership is not None:
+            obj.pk = membership.pk
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "room":
+            # Direct conversations have exactly their two members.
+            kwargs["queryset"] = Room.objects.filter(is_direct=False)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
-        services.membership_remove(actor=request.user, membership=obj)
+        _apply(request, services.membership_remove, actor=request.user, membership=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
         for membership in queryset.select_related("room", "user"):
-            services.membership_remove(actor=request.user, membership=membership)
+            _apply(request, services.membership_remove, actor=request.user, membership=membership)
 
     def _set_role(self, request: HttpRequest, queryset: QuerySet[Membership], role: str) -> None:
         for membership in queryset.select_related("room", "user"):
-            services.membership_set_role(actor=request.user, membership=membership, role=role)
+            _apply(
+                request, services.membership_set_role, actor=request.user, membership=membership, role=role
+            )
 
     @admin.action(description=_("Make room admin"), permissions=["change"])
     def make_room_admin(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
@@ -166,7 +221,15 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ("body", "author__username", "room__slug", "room__name")
     list_select_related = ("room", "author")
     readonly_fields = (
-        "room", "seq", "author", "body", "client_id", "created_at", "edited_at", "deleted_at", "deleted_by",
+        "room",
+        "seq",
+        "author",
+        "body",
+        "client_id",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+        "deleted_by",
     )
     fields = readonly_fields
     actions = ("delete_messages",)
@@ -190,17 +253,19 @@ class MessageAdmin(admin.ModelAdmin):
         return actions
 
     def delete_model(self, request: HttpRequest, obj: Message) -> None:
-        services.message_delete(user=request.user, room_slug=obj.room.slug, seq=obj.seq)
+        _apply(request, services.message_delete, user=request.user, room_slug=obj.room.slug, seq=obj.seq)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
         for message in queryset.select_related("room"):
-            services.message_delete(user=request.user, room_slug=message.room.slug, seq=message.seq)
+            _apply(
+                request,
+                services.message_delete,
+                user=request.user,
+                room_slug=message.room.slug,
+                seq=message.seq,
+            )
 
     @admin.action(description=_("Delete the selected messages (leaves tombstones)"), permissions=["delete"])
     def delete_messages(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
-        try:
-            self.delete_queryset(request, queryset)
-        except ChatError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return
+        self.delete_queryset(request, queryset)
         self.message_user(request, _("Deleted %(n)d messages.") % {"n": queryset.count()}, messages.SUCCESS)

@@ -103,7 +103,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.strikes = 0
         message = result.message
         await self._send_frame(
-            {"type": "ack", "client_id": frame.client_id, "room": frame.room, "seq": message.seq, "id": message.pk}
+            {
+                "type": "ack",
+                "client_id": frame.client_id,
+                "room": frame.room,
+                "seq": message.seq,
+                "id": message.pk,
+            }
         )
 
     async def handle_history(self, frame: protocol.History) -> None:
@@ -134,7 +140,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room_id = self.rooms.get(frame.room)
         if room_id is None:
             raise NotFound(_("No such room."))
-        await events.typing(room_id, frame.room, self.user.username, skip=self.channel_name)
+        await events.typing(room_id, frame.room, self.user.pk, self.user.username)
 
     async def handle_read(self, frame: protocol.Read) -> None:
         await database_sync_to_async(services.read_mark)(
@@ -172,7 +178,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room_id = event.get("room_id")
         if room_id is not None and room_id not in self.room_ids:
             return  # left or removed; a late event must not leak through
-        if event.get("skip") == self.channel_name:
+        if event.get("skip") == self.channel_name or event.get("skip_user") == self.user.pk:
             return
         await self.send(text_data=event["frame"])
 

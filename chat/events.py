@@ -55,7 +55,9 @@ def _send_on_commit(group: str, event: dict[str, Any]) -> None:
     transaction.on_commit(lambda: _send_now(group, event))
 
 
-def _frame_event(frame: dict[str, Any], *, room_id: int | None = None, skip: str | None = None) -> dict[str, Any]:
+def _frame_event(
+    frame: dict[str, Any], *, room_id: int | None = None, skip: str | None = None
+) -> dict[str, Any]:
     return {"type": "chat.frame", "room_id": room_id, "frame": protocol.encode(frame), "skip": skip}
 
 
@@ -86,9 +88,7 @@ def room_updated(room_id: int, summaries: dict[int, dict[str, Any]]) -> None:
         _send_on_commit(user_group(user_id), _frame_event(frame, room_id=room_id))
 
 
-def room_added(
-    user_id: int, room_id: int, summary: dict[str, Any], *, skip: str | None = None
-) -> None:
+def room_added(user_id: int, room_id: int, summary: dict[str, Any], *, skip: str | None = None) -> None:
     """Subscribe the user's sockets to the room, then tell them (``added``)."""
     event = {
         "type": "chat.subscribe",
@@ -112,14 +112,15 @@ def room_removed(user_id: int, room_id: int, room_slug: str, *, skip: str | None
     _send_on_commit(user_group(user_id), event)
 
 
-async def typing(room_id: int, room_slug: str, username: str, *, skip: str) -> None:
-    """Typing is ephemeral: nothing is stored, so it is sent at once."""
+async def typing(room_id: int, room_slug: str, user_id: int, username: str) -> None:
+    """Typing is ephemeral: nothing is stored, so it is sent at once, to
+    everyone in the room but the typist (none of their tabs)."""
     layer = get_channel_layer()
     if layer is None:
         return
     frame = {"type": "typing", "room": room_slug, "user": username}
     group = room_group(room_id)
     try:
-        await layer.group_send(group, _frame_event(frame, room_id=room_id, skip=skip))
+        await layer.group_send(group, {**_frame_event(frame, room_id=room_id), "skip_user": user_id})
     except Exception:
         _count_failure(group, "typing")

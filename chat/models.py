@@ -60,9 +60,7 @@ class Membership(models.Model):
         ADMIN = "admin", _("room admin")
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     last_read_seq = models.PositiveBigIntegerField(_("last read seq"), default=0)
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
@@ -106,7 +104,9 @@ class Message(models.Model):
     body = models.TextField(_("body"), blank=True)
     # The sanitized rendering of body (chat.rendering), made when body is written.
     html = models.TextField(_("html"), blank=True, editable=False)
-    client_id = models.CharField(_("client id"), max_length=64, null=True, blank=True)
+    # NULL, not "", for messages without one (system messages), so that the
+    # unique (author, client_id) constraint leaves them alone.
+    client_id = models.CharField(_("client id"), max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)

@@ -82,9 +82,7 @@ def check_can_edit_message(user: User, message: Message | None) -> None:
         raise Forbidden(_("You can only edit your own messages."))
 
 
-def check_can_delete_message(
-    user: User, message: Message | None, membership: Membership | None
-) -> None:
+def check_can_delete_message(user: User, message: Message | None, membership: Membership | None) -> None:
     if message is None:
         raise NotFound(_("No such message."))
     if not can_delete_message(user, message, membership):

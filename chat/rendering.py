@@ -25,9 +25,7 @@ _ALLOWED_ATTRIBUTES = {"a": {"href"}, "span": {"class"}}
 def mentioned_names(body: str) -> set[str]:
     """The usernames a body mentions, whether or not they exist."""
     return {
-        _strip_trailing(match.group("name"))[0]
-        for match in _TOKEN_RE.finditer(body)
-        if match.group("name")
+        _strip_trailing(match.group("name"))[0] for match in _TOKEN_RE.finditer(body) if match.group("name")
     }
 
 

@@ -36,11 +36,7 @@ def direct_partner_names(user: User, rooms: list[Room]) -> dict[int, str]:
     direct_ids = [room.pk for room in rooms if room.is_direct]
     if not direct_ids:
         return {}
-    others = (
-        Membership.objects.filter(room_id__in=direct_ids)
-        .exclude(user=user)
-        .select_related("user")
-    )
+    others = Membership.objects.filter(room_id__in=direct_ids).exclude(user=user).select_related("user")
     return {m.room_id: m.user.shown_name for m in others}
 
 
@@ -50,9 +46,7 @@ def room_ids_for_user(user: User) -> list[int]:
 
 def memberships_for_user(user: User) -> list[Membership]:
     return list(
-        Membership.objects.filter(user=user)
-        .select_related("room")
-        .order_by("room__is_direct", "room__name")
+        Membership.objects.filter(user=user).select_related("room").order_by("room__is_direct", "room__name")
     )
 
 

@@ -31,8 +31,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
-            "(for local use, run with DJANGO_DEBUG=1)."
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (for local use, run with DJANGO_DEBUG=1)."
         )
     SECRET_KEY = _DEV_SECRET_KEY
 
@@ -86,11 +85,7 @@ ASGI_APPLICATION = "chatsite.asgi.application"
 # Database: SQLite in WAL mode by default, anything dj-database-url reads otherwise.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=60, conn_health_checks=True
-        )
-    }
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {

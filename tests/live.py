@@ -82,11 +82,16 @@ class RedisServer:
         self.process = subprocess.Popen(
             [
                 redis_server_binary(),
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", self.dir,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -165,7 +170,9 @@ class ChatServer:
 
     def __init__(self, database: LiveDatabase, *, redis_url: str = "", env: dict[str, str] | None = None):
         self.port = free_port()
-        self.env = _server_env({**database.env, **({"REDIS_URL": redis_url} if redis_url else {}), **(env or {})})
+        self.env = _server_env(
+            {**database.env, **({"REDIS_URL": redis_url} if redis_url else {}), **(env or {})}
+        )
         self.log = tempfile.NamedTemporaryFile(prefix="chat-daphne-", suffix=".log", delete=False)  # noqa: SIM115
         self.process: subprocess.Popen | None = None
 
@@ -180,10 +187,13 @@ class ChatServer:
     def start(self) -> ChatServer:
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "daphne",
-                "-b", "127.0.0.1",
-                "-p", str(self.port),
-                "--websocket-max-message-size", "65536",
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
                 "chatsite.asgi:application",
             ],
             cwd=ROOT,
@@ -221,7 +231,8 @@ class HttpSession:
 
     def post(self, path: str, data: dict[str, str]) -> tuple[int, str, str]:
         """POST a form as the page would; returns (status, final url, body)."""
-        self.get(path)
+        if self._cookie("csrftoken") is None:
+            self.get(path)
         token = self._cookie("csrftoken") or ""
         body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
         request = urllib.request.Request(
@@ -261,7 +272,9 @@ async def ws_connect(server: ChatServer, session: HttpSession | None = None) -> 
     return await websockets.connect(server.ws_url, additional_headers=headers, max_size=2**21)
 
 
-async def recv_until(ws: websockets.ClientConnection, frame_type: str, timeout: float = 10.0, **match: Any) -> dict:
+async def recv_until(
+    ws: websockets.ClientConnection, frame_type: str, timeout: float = 10.0, **match: Any
+) -> dict:
     """Read frames until one of ``frame_type`` (with the given fields) arrives; return it."""
     import asyncio
 
@@ -270,6 +283,20 @@ async def recv_until(ws: websockets.ClientConnection, frame_type: str, timeout: 
             frame = json.loads(await ws.recv())
             if frame.get("type") == frame_type and all(frame.get(k) == v for k, v in match.items()):
                 return frame
+
+    return await asyncio.wait_for(read(), timeout)
+
+
+async def frames_until(ws: websockets.ClientConnection, frame_type: str, timeout: float = 10.0) -> list[dict]:
+    """Every frame read up to and including the first of ``frame_type``."""
+    import asyncio
+
+    async def read() -> list[dict]:
+        frames = []
+        while True:
+            frames.append(json.loads(await ws.recv()))
+            if frames[-1].get("type") == frame_type:
+                return frames
 
     return await asyncio.wait_for(read(), timeout)
 

@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from chat import ratelimit
 from chat.models import Membership, Message, Room
 
 pytestmark = pytest.mark.django_db
@@ -16,22 +15,14 @@ pytestmark = pytest.mark.django_db
 SEED_CLIENT_IDS = {"seed-general-1", "seed-general-2", "seed-random-1", "seed-design-1", "seed-direct-1"}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_send_buckets():
-    # Rows roll back between tests but user ids can repeat; start each test with full buckets.
-    ratelimit.buckets().reset()
-    yield
-    ratelimit.buckets().reset()
-
-
-def seed(**options) -> str:
+def seed(**options: object) -> str:
     out, err = StringIO(), StringIO()
     call_command("seed_demo", stdout=out, stderr=err, **options)
     assert err.getvalue() == ""
     return out.getvalue()
 
 
-def snapshot() -> dict:
+def snapshot() -> dict[str, list[tuple]]:
     """Every row the seed writes, in a form two runs can be compared by."""
     return {
         "users": sorted(User.objects.values_list("username", "display_name", "password")),

@@ -1,0 +1,36 @@
+# The chat server image: Daphne serving HTTP and WebSockets on port 8000.
+# Configure it with environment variables (see .env.example); docker-compose.yml
+# runs it beside PostgreSQL and Redis.
+FROM python:3.11-slim
+
+# SQLITE_PATH is used only when DATABASE_URL is unset: a file the app user may write.
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    SQLITE_PATH=/app/data/db.sqlite3
+
+WORKDIR /app
+
+RUN groupadd --system chat \
+    && useradd --system --gid chat --home-dir /app --no-create-home --shell /usr/sbin/nologin chat
+
+# Dependencies first, so that a code change does not reinstall them.
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+
+# Static files are collected into the image; WhiteNoise serves them. The key is
+# a throwaway: collectstatic needs settings to load, and nothing is signed here.
+RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput \
+    && mkdir -p /app/data \
+    && chown chat:chat /app/data
+
+USER chat
+
+EXPOSE 8000
+
+# Migrations run at each start (they are a no-op when the schema is current),
+# then Daphne replaces the shell so it receives signals directly.
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne --bind 0.0.0.0 --port 8000 --proxy-headers chatsite.asgi:application"]

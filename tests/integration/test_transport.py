@@ -1,0 +1,93 @@
+"""The transport rules of the protocol, checked against a real Daphne process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+import websockets
+
+from tests.live import ChatServer, HttpSession, LiveDatabase, recv_until, send, ws_connect
+
+pytestmark = pytest.mark.integration
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+async def test_an_anonymous_socket_is_closed_with_4401(live_chat):
+    ws = await ws_connect(live_chat)
+    with pytest.raises(websockets.ConnectionClosed):
+        await asyncio.wait_for(ws.recv(), 10)
+    assert ws.close_code == 4401
+
+
+async def test_a_foreign_origin_is_refused_at_the_handshake(live_chat):
+    session = HttpSession(live_chat.url).signup(unique("eve"))
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(
+            live_chat.ws_url,
+            additional_headers={"Origin": "http://evil.example", "Cookie": session.cookie_header},
+        )
+    assert refused.value.response.status_code == 403
+
+
+async def test_a_frame_over_64_kib_closes_the_socket_with_1009(live_chat):
+    session = HttpSession(live_chat.url).signup(unique("big"))
+    ws = await ws_connect(live_chat, session)
+    await recv_until(ws, "hello")
+    await ws.send(json.dumps({"type": "ping", "pad": "x" * (64 * 1024)}))
+    with pytest.raises(websockets.ConnectionClosed):
+        while True:
+            await asyncio.wait_for(ws.recv(), 10)
+    assert ws.close_code == 1009
+
+
+async def test_a_frame_just_under_64_kib_is_answered(live_chat):
+    session = HttpSession(live_chat.url).signup(unique("fits"))
+    ws = await ws_connect(live_chat, session)
+    await recv_until(ws, "hello")
+    frame = json.dumps({"type": "ping", "pad": ""})
+    await ws.send(json.dumps({"type": "ping", "pad": "x" * (64 * 1024 - len(frame))}))
+    await recv_until(ws, "pong")
+    await ws.close()
+
+
+@pytest.fixture
+def strict_pair(redis_url, live_database: LiveDatabase):
+    """Two servers with a tiny send budget: 3 messages, then almost no refill."""
+    env = {"CHAT_SEND_RATE": "0.001", "CHAT_SEND_BURST": "3"}
+    servers = [ChatServer(live_database, redis_url=redis_url, env=env).start() for _ in range(2)]
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+async def test_the_rate_limit_is_shared_by_all_server_processes(strict_pair):
+    first, second = strict_pair
+    alice = HttpSession(first.url).signup(unique("alice"))
+    room = alice.create_room(unique("Budget "))
+    ws_first = await ws_connect(first, alice)
+    ws_second = await ws_connect(second, alice)
+    await recv_until(ws_first, "hello")
+    await recv_until(ws_second, "hello")
+    try:
+        for n, ws in enumerate([ws_first, ws_first, ws_second]):
+            await send(ws, {"type": "send", "room": room, "body": f"m{n}", "client_id": f"c{n}"})
+            await recv_until(ws, "ack", client_id=f"c{n}")
+        # The fourth send, on either process, is over the shared budget.
+        await send(ws_second, {"type": "send", "room": room, "body": "one too many", "client_id": "c3"})
+        error = await recv_until(ws_second, "error")
+        assert error["code"] == "rate_limited"
+        assert error["ref"] == "c3"
+        assert error["retry_after"] > 0
+        # Nothing was stored: the room's history ends with the third message.
+        await send(ws_first, {"type": "history", "room": room})
+        history = await recv_until(ws_first, "history", room=room)
+        assert [m["body"] for m in history["messages"] if m["author"]] == ["m0", "m1", "m2"]
+    finally:
+        await ws_first.close()
+        await ws_second.close()
