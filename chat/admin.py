@@ -217,7 +217,12 @@ class MembershipAdmin(admin.ModelAdmin):
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     list_display = ("room", "seq", "author", "short_body", "created_at", "edited_at", "deleted_at")
-    list_filter = ("room", ("deleted_at", admin.EmptyFieldListFilter), "created_at")
+    list_filter = (
+        "room",
+        ("author", admin.RelatedOnlyFieldListFilter),
+        ("deleted_at", admin.EmptyFieldListFilter),
+        "created_at",
+    )
     search_fields = ("body", "author__username", "room__slug", "room__name")
     list_select_related = ("room", "author")
     readonly_fields = (
