@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from chat import events, permissions, protocol, ratelimit, selectors
-from chat.exceptions import Forbidden, NotFound, RateLimited, TooLong
+from chat.exceptions import BadRequest, Forbidden, NotFound, RateLimited, TooLong
 from chat.models import Membership, Message, Room
 from chat.rendering import mentioned_names, render_body
 
@@ -171,7 +171,7 @@ def room_create(
     """Create a room; its creator becomes its first member and room admin."""
     name = name.strip()
     if not name:
-        raise TooLong(_("A room needs a name."))
+        raise BadRequest(_("A room needs a name."))
     slug = slugify(slug) if slug else _unique_slug(name)
     if not slug:
         raise Forbidden(_("A room's address may use letters, digits and hyphens."))
@@ -214,7 +214,7 @@ def room_update(
         field for field, value in changes.items() if value is not None and getattr(room, field) != value
     ]
     if "name" in fields and not name.strip():
-        raise TooLong(_("A room needs a name."))
+        raise BadRequest(_("A room needs a name."))
     if not fields:
         return room
     if room.is_direct and "is_private" in fields:

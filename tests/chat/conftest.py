@@ -6,7 +6,10 @@ of both; carol is in neither.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -18,19 +21,8 @@ from django.db import connections
 from django.test import Client
 
 from accounts.models import User
-from chat import ratelimit
 from chat.models import Room
 from tests.factories import MembershipFactory, RoomFactory, UserFactory
-
-# Until tests/conftest.py (the lead's) resets these for the whole suite, reset
-# them here: a bucket or a group left over from one test must not leak into the next.
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits_and_channel_layer() -> Iterator[None]:
-    ratelimit.buckets().reset()
-    async_to_sync(get_channel_layer().flush)()
-    yield
-    ratelimit.buckets().reset()
-    async_to_sync(get_channel_layer().flush)()
 
 
 @pytest.fixture
@@ -68,6 +60,17 @@ def _session_cookie(user: User) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+async def socket_for(user: User | None, *, origin: str = "http://localhost") -> WebsocketCommunicator:
+    """A socket to the real ASGI application, with the user's session cookie; not connected yet."""
+    from chatsite.asgi import application
+
+    headers = [(b"origin", origin.encode()), (b"host", b"localhost")]
+    if user is not None:
+        cookie = await sync_to_async(_session_cookie)(user)
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    return WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+
+
 Connect = Callable[..., Awaitable[tuple[WebsocketCommunicator, dict[str, Any] | None]]]
 
 
@@ -75,24 +78,19 @@ Connect = Callable[..., Awaitable[tuple[WebsocketCommunicator, dict[str, Any] | 
 async def connect() -> AsyncIterator[Connect]:
     """``await connect(user)`` opens a logged-in socket and returns it with its hello.
 
-    ``user=None`` opens an anonymous socket; ``origin`` overrides the Origin header.
-    Every socket opened here is closed after the test.
+    ``user=None`` opens an anonymous socket (accepted, so its hello is None); ``origin``
+    overrides the Origin header. Every socket opened here is closed after the test.
     """
-    from chatsite.asgi import application
-
     opened: list[WebsocketCommunicator] = []
 
     async def _connect(
         user: User | None, *, origin: str = "http://localhost"
     ) -> tuple[WebsocketCommunicator, dict[str, Any] | None]:
-        headers = [(b"origin", origin.encode()), (b"host", b"localhost")]
-        if user is not None:
-            cookie = await sync_to_async(_session_cookie)(user)
-            headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-        communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+        communicator = await socket_for(user, origin=origin)
         opened.append(communicator)
         connected, _code = await communicator.connect()
-        if not connected or user is None:
+        assert connected, "the handshake was refused"
+        if user is None:
             return communicator, None
         hello = await communicator.receive_json_from()
         assert hello["type"] == "hello"
@@ -100,10 +98,44 @@ async def connect() -> AsyncIterator[Connect]:
 
     yield _connect
     for communicator in opened:
-        try:
+        # Some were closed already, by the test or by the server.
+        with contextlib.suppress(Exception):
             await communicator.disconnect()
-        except Exception:  # noqa: S110 - already closed by the test or the server
-            pass
     # The consumers used the database from sync_to_async's worker thread; close that
     # thread's connections, or PostgreSQL cannot drop the test database at the end.
     await sync_to_async(connections.close_all)()
+
+
+class GroupListener:
+    """A channel of its own in some groups of the in-memory layer, for sync tests."""
+
+    def __init__(self, groups: tuple[str, ...]) -> None:
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+        for group in groups:
+            async_to_sync(self.layer.group_add)(group, self.channel)
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every event delivered so far (and consume them)."""
+
+        async def drain() -> list[dict[str, Any]]:
+            received = []
+            while True:
+                try:
+                    # group_send has already queued everything it sends; the wait
+                    # only ends the drain, it is not a timing assertion.
+                    received.append(await asyncio.wait_for(self.layer.receive(self.channel), 0.01))
+                except TimeoutError:
+                    return received
+
+        return async_to_sync(drain)()
+
+    def frames(self) -> list[tuple[str, dict[str, Any]]]:
+        """(event type, decoded frame) for every event delivered so far."""
+        return [(event["type"], json.loads(event["frame"])) for event in self.events()]
+
+
+@pytest.fixture
+def listen() -> Callable[..., GroupListener]:
+    """``listen("room.1", "user.2")`` hears what is published to those groups."""
+    return lambda *groups: GroupListener(groups)

@@ -1,0 +1,285 @@
+"""chat.views: the pages, through Django's test client."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.messages import get_messages
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from chat import services
+from chat.models import Membership, Room
+from tests.factories import RoomFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def flash(response: HttpResponse) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "method"),
+    [
+        ("chat:index", [], "get"),
+        ("chat:room", ["general"], "get"),
+        ("chat:room_create", [], "get"),
+        ("chat:direct", ["bob"], "get"),
+        ("chat:room_join", ["general"], "post"),
+        ("chat:room_leave", ["general"], "post"),
+        ("chat:member_add", ["general"], "post"),
+    ],
+)
+def test_anonymous_users_are_sent_to_log_in(
+    public_room: Room, name: str, args: list[str], method: str
+) -> None:
+    url = reverse(name, args=args)
+
+    response = getattr(Client(), method)(url)
+
+    assert response.status_code == 302
+    assert response.url == f"{reverse('login')}?next={url}"
+
+
+# The room list --------------------------------------------------------------------------
+
+
+def test_the_room_list_shows_my_rooms_and_public_rooms_to_join(
+    public_room: Room, private_room: Room, alice: User, carol: User
+) -> None:
+    RoomFactory(name="Random", slug="random", created_by=alice)
+    RoomFactory(name="Other secret", slug="other-secret", created_by=alice, is_private=True)
+    services.room_join(user=carol, room_slug="random")
+
+    response = client_for(carol).get(reverse("chat:index"))
+
+    assert response.status_code == 200
+    assert [room["slug"] for room in response.context["rooms"]] == ["random"]
+    assert [room.slug for room in response.context["public_rooms"]] == ["general"]
+    assert b'data-testid="public-room-general"' in response.content
+    assert b"other-secret" not in response.content
+
+
+def test_the_room_list_of_a_member_of_everything(public_room: Room, private_room: Room, bob: User) -> None:
+    response = client_for(bob).get(reverse("chat:index"))
+
+    assert [room["slug"] for room in response.context["rooms"]] == ["general", "secret"]
+    assert list(response.context["public_rooms"]) == []
+
+
+# A room page ------------------------------------------------------------------------------
+
+
+def test_a_member_sees_the_room(public_room: Room, alice: User, bob: User) -> None:
+    response = client_for(bob).get(reverse("chat:room", args=["general"]))
+
+    assert response.status_code == 200
+    assert response.context["room"] == public_room
+    assert response.context["membership"].user == bob
+    assert [m.user.username for m in response.context["members"]] == ["alice", "bob"]
+    assert response.context["can_manage_members"] is False
+    assert b'data-testid="composer"' in response.content
+    assert b'data-testid="join"' not in response.content
+
+
+def test_a_room_admin_gets_the_add_member_form(public_room: Room, alice: User) -> None:
+    response = client_for(alice).get(reverse("chat:room", args=["general"]))
+
+    assert response.context["can_manage_members"] is True
+    assert b'data-testid="add-member-form"' in response.content
+
+
+def test_a_non_member_previews_a_public_room_with_a_join_button(public_room: Room, carol: User) -> None:
+    response = client_for(carol).get(reverse("chat:room", args=["general"]))
+
+    assert response.status_code == 200
+    assert response.context["membership"] is None
+    assert response.context["members"] == []
+    assert b'data-testid="join"' in response.content
+    assert reverse("chat:room_join", args=["general"]).encode() in response.content
+
+
+@pytest.mark.parametrize(("user_name", "status"), [("bob", 200), ("carol", 404)])
+def test_a_private_room_is_404_to_a_non_member(
+    private_room: Room, bob: User, carol: User, user_name: str, status: int
+) -> None:
+    user = {"bob": bob, "carol": carol}[user_name]
+
+    assert client_for(user).get(reverse("chat:room", args=["secret"])).status_code == status
+
+
+def test_a_missing_room_is_404(carol: User) -> None:
+    assert client_for(carol).get(reverse("chat:room", args=["nowhere"])).status_code == 404
+
+
+def test_a_room_page_escapes_the_room_name(alice: User) -> None:
+    RoomFactory(name="<script>x</script>", slug="xss", created_by=alice)
+
+    response = client_for(alice).get(reverse("chat:room", args=["xss"]))
+
+    assert b"<script>x</script>" not in response.content
+    assert b"&lt;script&gt;x&lt;/script&gt;" in response.content
+
+
+# Creating a room ---------------------------------------------------------------------------
+
+
+def test_the_new_room_form(carol: User) -> None:
+    response = client_for(carol).get(reverse("chat:room_create"))
+
+    assert response.status_code == 200
+    assert set(response.context["form"].fields) == {"name", "slug", "topic", "is_private"}
+
+
+def test_create_a_room(carol: User) -> None:
+    response = client_for(carol).post(
+        reverse("chat:room_create"), {"name": "Design", "slug": "", "topic": "pixels", "is_private": "on"}
+    )
+
+    room = Room.objects.get(slug="design")
+    assert response.status_code == 302
+    assert response.url == reverse("chat:room", args=["design"])
+    assert (room.name, room.topic, room.is_private, room.created_by) == ("Design", "pixels", True, carol)
+    assert Membership.objects.get(room=room).role == "admin"
+
+
+@pytest.mark.parametrize("slug", ["general", "dm-1-2"])
+def test_a_taken_or_reserved_address_is_refused(public_room: Room, carol: User, slug: str) -> None:
+    response = client_for(carol).post(reverse("chat:room_create"), {"name": "Mine", "slug": slug})
+
+    assert response.status_code == 200
+    assert "slug" in response.context["form"].errors
+    assert not Room.objects.filter(name="Mine").exists()
+
+
+# Direct messages -----------------------------------------------------------------------------
+
+
+def test_a_direct_conversation_is_opened_once(alice: User, bob: User) -> None:
+    first = client_for(alice).get(reverse("chat:direct", args=["bob"]))
+    second = client_for(bob).get(reverse("chat:direct", args=["alice"]))
+
+    room = Room.objects.get(is_direct=True)
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == reverse("chat:room", args=[room.slug])
+    assert room.is_private is True
+    assert set(room.memberships.values_list("user__username", flat=True)) == {"alice", "bob"}
+
+
+def test_a_direct_conversation_page_is_404_to_a_third_person(alice: User, bob: User, carol: User) -> None:
+    room = services.direct_room_open(user=alice, other=bob)
+
+    assert client_for(carol).get(room.get_absolute_url()).status_code == 404
+    assert client_for(alice).get(room.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("is_active", [True, False])
+def test_a_direct_conversation_with_an_unknown_user_is_404(alice: User, is_active: bool) -> None:
+    if not is_active:
+        UserFactory(username="ghost", is_active=False)
+
+    assert client_for(alice).get(reverse("chat:direct", args=["ghost"])).status_code == 404
+    assert not Room.objects.exists()
+
+
+def test_no_direct_conversation_with_yourself(alice: User) -> None:
+    response = client_for(alice).get(reverse("chat:direct", args=["alice"]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("chat:index")
+    assert len(flash(response)) == 1
+    assert not Room.objects.exists()
+
+
+# Join and leave --------------------------------------------------------------------------------
+
+
+def test_join_a_public_room(public_room: Room, carol: User) -> None:
+    response = client_for(carol).post(reverse("chat:room_join", args=["general"]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("chat:room", args=["general"])
+    assert Membership.objects.filter(room=public_room, user=carol).exists()
+
+
+def test_join_and_leave_need_post(public_room: Room, carol: User) -> None:
+    client = client_for(carol)
+
+    assert client.get(reverse("chat:room_join", args=["general"])).status_code == 405
+    assert client.get(reverse("chat:room_leave", args=["general"])).status_code == 405
+    assert not Membership.objects.filter(user=carol).exists()
+
+
+def test_join_a_private_room_is_404(private_room: Room, carol: User) -> None:
+    assert client_for(carol).post(reverse("chat:room_join", args=["secret"])).status_code == 404
+    assert not Membership.objects.filter(user=carol).exists()
+
+
+def test_join_an_archived_room_is_refused_with_a_message(alice: User, carol: User) -> None:
+    RoomFactory(slug="old", created_by=alice, is_archived=True)
+
+    response = client_for(carol).post(reverse("chat:room_join", args=["old"]))
+
+    assert response.status_code == 302
+    assert len(flash(response)) == 1
+    assert not Membership.objects.filter(user=carol).exists()
+
+
+def test_leave_a_room(public_room: Room, bob: User) -> None:
+    response = client_for(bob).post(reverse("chat:room_leave", args=["general"]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("chat:index")
+    assert not Membership.objects.filter(room=public_room, user=bob).exists()
+
+
+def test_a_direct_conversation_cannot_be_left(alice: User, bob: User) -> None:
+    room = services.direct_room_open(user=alice, other=bob)
+
+    response = client_for(alice).post(reverse("chat:room_leave", args=[room.slug]))
+
+    assert response.status_code == 302
+    assert response.url == room.get_absolute_url()
+    assert len(flash(response)) == 1
+    assert room.memberships.count() == 2
+
+
+# Adding members ------------------------------------------------------------------------------------
+
+
+def test_a_room_admin_adds_a_member_by_username(private_room: Room, alice: User, carol: User) -> None:
+    response = client_for(alice).post(reverse("chat:member_add", args=["secret"]), {"username": "carol"})
+
+    assert response.status_code == 302
+    assert response.url == reverse("chat:room", args=["secret"])
+    assert Membership.objects.get(room=private_room, user=carol).role == "member"
+    assert flash(response) == ["carol was added."]
+
+
+@pytest.mark.parametrize(("actor_name", "username"), [("bob", "carol"), ("alice", "nobody")])
+def test_adding_a_member_is_refused_with_a_message(
+    private_room: Room, alice: User, bob: User, carol: User, actor_name: str, username: str
+) -> None:
+    actor = {"alice": alice, "bob": bob}[actor_name]
+
+    response = client_for(actor).post(reverse("chat:member_add", args=["secret"]), {"username": username})
+
+    assert response.status_code == 302
+    assert len(flash(response)) == 1
+    assert "was added" not in flash(response)[0]
+    assert private_room.memberships.count() == 2
+
+
+def test_a_non_member_cannot_add_members_to_a_private_room(private_room: Room, carol: User) -> None:
+    response = client_for(carol).post(reverse("chat:member_add", args=["secret"]), {"username": "carol"})
+
+    assert response.status_code == 404
+    assert private_room.memberships.count() == 2
