@@ -277,8 +277,9 @@ def room_leave(*, user: User, room_slug: str, origin: str | None = None) -> None
     permissions.check_can_leave(room, membership)
     with transaction.atomic():
         membership.delete()
-        _system_note(room, _("%(name)s left.") % {"name": user.shown_name})
+        # Unsubscribe their sockets before the note goes out, so they don't get it.
         events.room_removed(user.pk, room.pk, room.slug, skip=origin)
+        _system_note(room, _("%(name)s left.") % {"name": user.shown_name})
 
 
 def direct_room_open(*, user: User, other: User) -> Room:
@@ -356,5 +357,5 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     with transaction.atomic():
         user = membership.user
         membership.delete()
-        _system_note(room, _("%(name)s was removed.") % {"name": user.shown_name})
         events.room_removed(user.pk, room.pk, room.slug)
+        _system_note(room, _("%(name)s was removed.") % {"name": user.shown_name})
