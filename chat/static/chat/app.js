@@ -1,0 +1,533 @@
+// The page's entry module: reads what the server put in the page, opens the
+// socket, and routes each frame to the state and the views. It renders events
+// and sends intents; what is allowed is the server's to decide.
+
+import { Connection } from "./connection.js";
+import { el, hueFor, initialsFor, setIconSprite, text } from "./format.js";
+import { MessageListView } from "./message-view.js";
+import { Outbox } from "./outbox.js";
+import { SidebarView } from "./sidebar.js";
+import { RoomDirectory, RoomLog } from "./store.js";
+import { Composer } from "./composer.js";
+import { TypingView } from "./typing.js";
+
+const MAX_BODY = 4000;
+const PAGE_SIZE = 50;
+const CATCH_UP_PAGE_SIZE = 100;
+const READ_DEBOUNCE_MS = 400;
+const NOTICE_MS = 6000;
+
+function readJson(id, fallback) {
+  const node = document.getElementById(id);
+  return node ? JSON.parse(node.textContent) : fallback;
+}
+
+function fillTemplate(template, value) {
+  return template.replace(/__[a-z]+__/, encodeURIComponent(value));
+}
+
+class ChatApp {
+  constructor(root) {
+    this.root = root;
+    setIconSprite(root.dataset.icons);
+    this.user = { username: readJson("chat-username", ""), display_name: readJson("chat-display-name", "") };
+    this.me = this.user.username;
+    this.directory = new RoomDirectory(readJson("chat-rooms", []));
+    this.summary = readJson("chat-room", null);
+    this.slug = this.summary ? this.summary.slug : null;
+    this.member = root.dataset.member === "true";
+    this.lostAccess = "";
+    this.log = this.slug ? new RoomLog(this.slug) : null;
+    this.inflight = []; // history requests on this socket, oldest first: {room, kind}
+    this.readSent = this.summary ? this.summary.last_read_seq : 0;
+    this.readTimer = null;
+    this.online = false;
+    this.names = new Map([[this.me, this.user.display_name || this.me]]);
+    this.siteName = root.dataset.siteName || "Chat";
+    this.pageTitle = document.title;
+
+    this.sidebar = new SidebarView({
+      root: document.getElementById("sidebar"),
+      roomUrl: (slug) => fillTemplate(root.dataset.roomUrl, slug),
+      activeSlug: this.slug,
+    });
+    this.statusElement = document.querySelector("[data-testid=status]");
+    this.noticeElement = document.getElementById("room-notice");
+    this.toastElement = document.getElementById("toast");
+
+    this.connection = new Connection({
+      url: socketUrl(root.dataset.socketPath),
+      onFrame: (frame) => this.handle(frame),
+      onStatus: (state, detail) => this.showStatus(state, detail),
+      onReady: () => this.ready(),
+      onDown: () => this.down(),
+      onUnauthorized: () => this.toLogin(),
+    });
+    this.outbox = new Outbox({
+      send: (frame) => this.connection.send(frame),
+      onChange: () => this.renderMessages(),
+    });
+
+    if (this.slug) this.setUpRoom();
+    this.setUpChrome();
+    this.renderSidebar();
+    this.connection.start();
+  }
+
+  // Set-up -----------------------------------------------------------------
+
+  setUpRoom() {
+    this.messages = new MessageListView({
+      scroller: document.getElementById("scroller"),
+      list: document.getElementById("message-list"),
+      pendingList: document.getElementById("pending-list"),
+      historyStatus: document.getElementById("history-status"),
+      jumpButton: document.getElementById("jump"),
+      me: this.me,
+      myName: this.user.display_name || this.me,
+      permissions: () => ({
+        canWrite: this.canWrite(),
+        isAdmin: Boolean(this.summary && this.summary.role === "admin"),
+      }),
+      introText: () =>
+        this.summary.direct ? text.beginningDirect(this.summary.name) : text.beginning(this.summary.name),
+      lookup: (seq) => this.log.messages.get(seq),
+      onNearTop: () => this.loadOlder(),
+      onEdit: (seq, body) => this.connection.send({ type: "edit", room: this.slug, seq, body }) || this.offline(),
+      onEditDone: () => this.renderMessages(),
+      onDelete: (seq) => this.connection.send({ type: "delete", room: this.slug, seq }) || this.offline(),
+      onRetry: (clientId) => this.outbox.retry(clientId),
+      onDiscard: (clientId) => this.outbox.discard(clientId),
+    });
+    this.typing = new TypingView({
+      element: document.querySelector("[data-testid=typing]"),
+      nameFor: (username) => this.names.get(username) || username,
+    });
+    const form = document.getElementById("composer");
+    this.placeholder = form.querySelector("textarea").placeholder;
+    this.composer = new Composer({
+      form,
+      input: form.querySelector("textarea"),
+      button: form.querySelector("[data-testid=send]"),
+      counter: document.getElementById("composer-counter"),
+      maxLength: MAX_BODY,
+      onSend: (body) => this.send(body),
+      onTyping: () => this.connection.send({ type: "typing", room: this.slug }),
+    });
+    const attention = () => this.markRead();
+    window.addEventListener("focus", attention);
+    document.addEventListener("visibilitychange", attention);
+    this.applyRoomState();
+    this.renderMessages();
+  }
+
+  setUpChrome() {
+    // Server-rendered avatars get the same initials and colour as the ones drawn here.
+    for (const node of document.querySelectorAll("[data-avatar-for]")) {
+      node.textContent = initialsFor(node.dataset.avatarName || node.dataset.avatarFor);
+      node.style.setProperty("--avatar-hue", String(hueFor(node.dataset.avatarFor)));
+    }
+    const toggle = document.querySelector("[data-sidebar-toggle]");
+    if (toggle) {
+      toggle.addEventListener("click", () => {
+        const open = document.body.classList.toggle("sidebar-open");
+        toggle.setAttribute("aria-expanded", String(open));
+      });
+      document.querySelector("[data-sidebar-close]")?.addEventListener("click", () => {
+        document.body.classList.remove("sidebar-open");
+        toggle.setAttribute("aria-expanded", "false");
+      });
+    }
+    const dmForm = document.querySelector("[data-dm-form]");
+    if (dmForm) {
+      dmForm.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const username = dmForm.elements.username.value.trim();
+        if (username) window.location.assign(fillTemplate(dmForm.dataset.urlTemplate, username));
+      });
+    }
+    this.statusElement?.addEventListener("click", (event) => {
+      if (event.target.closest("[data-action=retry-now]")) this.connection.retryNow();
+    });
+  }
+
+  // Connection ---------------------------------------------------------------
+
+  ready() {
+    if (this.slug) this.catchUp();
+    this.outbox.flush({ resendUnacked: true });
+    this.renderMessages();
+  }
+
+  down() {
+    this.online = false;
+    this.inflight = [];
+    if (this.messages) this.messages.loadingOlder = false;
+    this.typing?.clear();
+    this.outbox.connectionLost();
+  }
+
+  toLogin() {
+    const login = this.root.dataset.loginUrl;
+    const next = window.location.pathname + window.location.search;
+    window.location.assign(`${login}?next=${encodeURIComponent(next)}`);
+  }
+
+  showStatus(state, detail) {
+    const element = this.statusElement;
+    if (!element) return;
+    this.online = state === "online";
+    element.dataset.state = state;
+    const label = {
+      connecting: text.connecting,
+      online: text.online,
+      reconnecting: text.reconnecting,
+      unauthorized: text.unauthorized,
+    }[state];
+    element.replaceChildren(el("span", { className: "status__dot", attrs: { "aria-hidden": "true" } }), label);
+    if (state === "reconnecting" && detail.retryAt) {
+      element.append(
+        " ",
+        el("button", {
+          className: "link-button",
+          text: text.retryNow,
+          attrs: { type: "button" },
+          dataset: { action: "retry-now" },
+        }),
+      );
+    }
+    document.body.classList.toggle("is-offline", state === "reconnecting");
+    if (this.slug) this.renderMessages();
+  }
+
+  // History ------------------------------------------------------------------
+
+  /** After every hello: fetch what this page missed, or the newest page on first load. */
+  catchUp() {
+    if (this.lostAccess) return;
+    if (!this.log.loaded) {
+      this.requestHistory("newest");
+      return;
+    }
+    const summary = this.directory.get(this.slug);
+    // Not a member (a public room being looked at): no last_seq to compare, so ask.
+    if (!summary || summary.last_seq > this.log.high || this.log.hasGap()) this.requestHistory("after");
+  }
+
+  requestHistory(kind) {
+    if (!this.slug || this.lostAccess) return;
+    if (kind === "after" && !this.log.loaded) kind = "newest";
+    if (this.inflight.some((request) => request.room === this.slug && request.kind === kind)) return;
+    const frame = { type: "history", room: this.slug, limit: PAGE_SIZE };
+    if (kind === "before") frame.before_seq = this.log.low;
+    if (kind === "after") {
+      frame.after_seq = this.log.high;
+      frame.limit = CATCH_UP_PAGE_SIZE;
+    }
+    if (!this.connection.send(frame)) return;
+    this.inflight.push({ room: this.slug, kind, high: this.log.high });
+    if (kind === "before") {
+      this.messages.loadingOlder = true;
+      this.renderMessages();
+    }
+  }
+
+  loadOlder() {
+    if (this.log && this.log.loaded && this.log.hasMoreBefore) this.requestHistory("before");
+  }
+
+  onHistory(frame) {
+    const index = this.inflight.findIndex((request) => request.room === frame.room);
+    const request = index >= 0 ? this.inflight.splice(index, 1)[0] : null;
+    if (frame.room !== this.slug) return;
+    const kind = request ? request.kind : this.log.loaded ? "after" : "newest";
+    const high = request ? request.high : 0;
+    const messages = frame.messages.filter((message) => typeof message.seq === "number");
+    for (const message of messages) this.learn(message);
+    const stickToBottom = kind === "newest" && !this.log.loaded;
+    if (kind === "newest") this.log.loadNewest(messages, frame.has_more);
+    else if (kind === "before") {
+      this.log.loadOlder(messages, frame.has_more);
+      this.messages.loadingOlder = false;
+    } else this.log.loadNewer(messages);
+    for (const message of messages) this.settleOwn(message);
+    if (messages.length) {
+      const newest = messages[messages.length - 1];
+      this.directory.noteMessage(this.slug, newest, this.me);
+    }
+    this.renderMessages({ stickToBottom });
+    if (kind === "after" && frame.has_more && this.log.high > high) this.requestHistory("after");
+    else if (this.log.hasGap()) this.requestHistory("after");
+    if (kind !== "after" && this.log.hasMoreBefore && this.messages.underfilled()) this.loadOlder();
+    this.markRead();
+    this.renderSidebar();
+  }
+
+  // Frames -------------------------------------------------------------------
+
+  handle(frame) {
+    switch (frame.type) {
+      case "hello":
+        return this.onHello(frame);
+      case "history":
+        return this.onHistory(frame);
+      case "message":
+        return this.onMessage(frame);
+      case "ack":
+        return this.onAck(frame);
+      case "message_edited":
+        return this.onEdited(frame);
+      case "message_deleted":
+        return this.onDeleted(frame);
+      case "typing":
+        if (frame.room === this.slug && frame.user !== this.me) this.typing.add(frame.user);
+        return undefined;
+      case "read":
+        if (this.directory.markRead(frame.room, frame.seq)) this.renderSidebar();
+        return undefined;
+      case "room_updated":
+        return this.onRoomUpdated(frame.room);
+      case "added":
+      case "joined":
+        return this.onAdded(frame.room);
+      case "removed":
+        return this.onRemoved(frame.room, text.removed);
+      case "left":
+        return this.onRemoved(frame.room, text.left);
+      case "error":
+        return this.onError(frame);
+      default:
+        return undefined; // new frame types may appear; ignoring them is correct
+    }
+  }
+
+  onHello(frame) {
+    if (frame.user) {
+      this.user = frame.user;
+      this.names.set(frame.user.username, frame.user.display_name);
+    }
+    this.directory.replaceAll(frame.rooms || []);
+    if (this.slug) {
+      const summary = this.directory.get(this.slug);
+      if (summary) {
+        this.summary = summary;
+        this.member = true;
+        this.readSent = summary.last_read_seq;
+      } else if (this.member) {
+        // Removed while this page was offline.
+        this.member = false;
+        this.lostAccess = text.removed;
+      }
+      this.applyRoomState();
+    }
+    this.renderSidebar();
+  }
+
+  onMessage(frame) {
+    const message = frame.message;
+    this.learn(message);
+    this.settleOwn(message);
+    this.directory.noteMessage(frame.room, message, this.me);
+    if (frame.room === this.slug) {
+      if (message.author) this.typing.remove(message.author.username);
+      this.log.put(message);
+      if (this.log.loaded) {
+        this.log.advance();
+        if (this.log.hasGap()) this.requestHistory("after");
+      }
+      const mine = message.author && message.author.username === this.me;
+      this.renderMessages({ stickToBottom: mine });
+      this.markRead();
+    }
+    this.renderSidebar();
+  }
+
+  onAck(frame) {
+    const entry = this.outbox.get(frame.client_id);
+    this.outbox.resolve(frame.client_id);
+    const message = {
+      seq: frame.seq,
+      id: frame.id,
+      room: frame.room,
+      author: { username: this.me, display_name: this.user.display_name || this.me },
+      body: entry ? entry.body : "",
+      html: "",
+      created_at: new Date().toISOString(),
+      edited_at: null,
+      deleted: false,
+      client_id: frame.client_id,
+      provisional: true,
+    };
+    this.directory.noteMessage(frame.room, message, this.me);
+    if (frame.room === this.slug && entry && !this.log.messages.has(frame.seq)) {
+      // Shown at once; the message frame (or history) brings the server's copy.
+      this.log.put(message);
+      if (this.log.loaded) {
+        this.log.advance();
+        if (this.log.hasGap()) this.requestHistory("after");
+      }
+      this.renderMessages({ stickToBottom: true });
+    }
+    this.renderSidebar();
+  }
+
+  onEdited(frame) {
+    if (frame.room !== this.slug || !this.log.messages.has(frame.message.seq)) return;
+    if (this.log.put(frame.message)) this.renderMessages();
+  }
+
+  onDeleted(frame) {
+    if (frame.room !== this.slug) return;
+    if (this.log.markDeleted(frame.seq)) this.renderMessages();
+  }
+
+  onRoomUpdated(summary) {
+    if (this.directory.has(summary.slug)) this.directory.upsert(summary);
+    if (summary.slug === this.slug) {
+      this.summary = summary;
+      this.applyRoomState();
+      this.renderMessages();
+    }
+    this.renderSidebar();
+  }
+
+  onAdded(summary) {
+    this.directory.upsert(summary);
+    if (summary.slug === this.slug) {
+      this.summary = summary;
+      this.member = true;
+      this.lostAccess = "";
+      this.applyRoomState();
+      this.catchUp();
+      this.renderMessages();
+    }
+    this.renderSidebar();
+  }
+
+  onRemoved(slug, notice) {
+    this.directory.remove(slug);
+    if (slug === this.slug) {
+      this.member = false;
+      this.lostAccess = notice;
+      this.typing.clear();
+      this.applyRoomState();
+      this.renderMessages();
+    }
+    this.renderSidebar();
+  }
+
+  onError(frame) {
+    if (frame.ref && this.outbox.fail(frame.ref, frame)) return;
+    this.toast(frame.message || frame.code);
+  }
+
+  // Intents ------------------------------------------------------------------
+
+  send(body) {
+    this.outbox.add(this.slug, body);
+    this.messages.scrollToBottom();
+    this.renderMessages({ stickToBottom: true });
+  }
+
+  offline() {
+    this.toast(text.waitingForConnection);
+  }
+
+  /** The open room is on screen and the window has focus: it is read up to the newest shown seq. */
+  markRead() {
+    if (!this.slug || !this.member || !this.log.loaded || this.log.high <= 0) return;
+    if (document.visibilityState !== "visible" || !document.hasFocus()) return;
+    const seq = this.log.high;
+    if (this.directory.markRead(this.slug, seq)) this.renderSidebar();
+    if (seq <= this.readSent) return;
+    clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(() => {
+      const newest = this.log.high;
+      if (newest > this.readSent && this.connection.send({ type: "read", room: this.slug, seq: newest })) {
+        this.readSent = newest;
+      }
+    }, READ_DEBOUNCE_MS);
+  }
+
+  // Rendering ------------------------------------------------------------------
+
+  /** Remember display names, so "bob is typing…" can say "Bob". */
+  learn(message) {
+    if (message.author) this.names.set(message.author.username, message.author.display_name);
+  }
+
+  /** A history page holding one of our pending sends settles it. */
+  settleOwn(message) {
+    if (message.client_id && message.author && message.author.username === this.me) {
+      this.outbox.resolve(message.client_id);
+    }
+  }
+
+  canWrite() {
+    return Boolean(this.member && !this.lostAccess && this.summary && !this.summary.archived);
+  }
+
+  applyRoomState() {
+    const summary = this.summary;
+    for (const node of document.querySelectorAll("[data-room-name]")) node.textContent = summary.name;
+    const topic = document.querySelector("[data-room-topic]");
+    if (topic) {
+      topic.textContent = summary.topic || "";
+      topic.hidden = !summary.topic;
+    }
+    const archivedBadge = document.querySelector("[data-badge=archived]");
+    if (archivedBadge) archivedBadge.hidden = !summary.archived;
+    const privateBadge = document.querySelector("[data-badge=private]");
+    if (privateBadge) privateBadge.hidden = !summary.private || summary.direct;
+
+    let notice = "";
+    if (this.lostAccess) notice = this.lostAccess;
+    else if (summary.archived) notice = text.archived;
+    this.noticeElement.textContent = notice;
+    this.noticeElement.hidden = !notice;
+    for (const node of document.querySelectorAll("[data-member-only]")) node.hidden = !this.member || Boolean(this.lostAccess);
+    const joinPanel = document.getElementById("join-panel");
+    if (joinPanel) joinPanel.hidden = this.member || Boolean(this.lostAccess) || summary.archived;
+    const composerArea = document.getElementById("composer");
+    composerArea.hidden = !this.member && !this.lostAccess;
+    this.composer.setEnabled(this.canWrite());
+    this.composer.input.placeholder = this.canWrite() ? this.placeholder : "";
+    this.updateTitle();
+  }
+
+  renderMessages({ stickToBottom = false } = {}) {
+    if (!this.messages) return;
+    this.messages.render(this.log, this.outbox.forRoom(this.slug), { stickToBottom, online: this.online });
+  }
+
+  renderSidebar() {
+    this.sidebar.render(this.directory);
+    this.updateTitle();
+  }
+
+  updateTitle() {
+    const unread = this.directory.totalUnread();
+    const base = this.summary
+      ? `${this.summary.direct ? "" : "#"}${this.summary.name} · ${this.siteName}`
+      : this.pageTitle;
+    document.title = unread ? `(${unread}) ${base}` : base;
+  }
+
+  toast(message) {
+    if (!this.toastElement || !message) return;
+    this.toastElement.textContent = message;
+    this.toastElement.hidden = false;
+    clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => {
+      this.toastElement.hidden = true;
+    }, NOTICE_MS);
+  }
+}
+
+function socketUrl(path) {
+  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${window.location.host}${path}`;
+}
+
+const root = document.getElementById("chat-app");
+if (root) window.chatApp = new ChatApp(root);

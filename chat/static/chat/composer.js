@@ -1,0 +1,85 @@
+// The message composer: Enter sends, Shift+Enter starts a new line, empty
+// text is not sent, and over the length limit it says so instead of sending.
+
+import { text } from "./format.js";
+
+const TYPING_EVERY_MS = 3000;
+const WARN_WITHIN = 200;
+
+export class Composer {
+  constructor({ form, input, button, counter, maxLength, onSend, onTyping }) {
+    this.form = form;
+    this.input = input;
+    this.button = button;
+    this.counter = counter;
+    this.maxLength = maxLength;
+    this.onSend = onSend;
+    this.onTyping = onTyping;
+    this.enabled = true;
+    this.lastTyping = 0;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
+        if (event.isComposing) return;
+        event.preventDefault();
+        this.submit();
+      }
+    });
+    input.addEventListener("input", () => {
+      this.update();
+      this.typed();
+    });
+    this.update();
+  }
+
+  length() {
+    // The server counts code points, as Array.from does.
+    return Array.from(this.input.value).length;
+  }
+
+  submit() {
+    if (!this.enabled) return;
+    const body = this.input.value;
+    if (!body.trim() || this.length() > this.maxLength) return;
+    this.onSend(body);
+    this.input.value = "";
+    this.lastTyping = 0;
+    this.update();
+    this.input.focus();
+  }
+
+  typed() {
+    if (!this.enabled || !this.input.value.trim()) return;
+    const now = Date.now();
+    if (now - this.lastTyping >= TYPING_EVERY_MS) {
+      this.lastTyping = now;
+      this.onTyping();
+    }
+  }
+
+  update() {
+    const length = this.length();
+    const over = length > this.maxLength;
+    if (over) this.counter.textContent = text.tooLong(length, this.maxLength);
+    else if (length > this.maxLength - WARN_WITHIN) this.counter.textContent = text.charactersLeft(this.maxLength - length);
+    else this.counter.textContent = "";
+    this.counter.classList.toggle("is-error", over);
+    this.input.setAttribute("aria-invalid", over ? "true" : "false");
+    this.button.disabled = !this.enabled || over || !this.input.value.trim();
+    this.autosize();
+  }
+
+  autosize() {
+    this.input.style.height = "auto";
+    this.input.style.height = `${this.input.scrollHeight}px`;
+  }
+
+  setEnabled(enabled) {
+    this.enabled = enabled;
+    this.input.disabled = !enabled;
+    this.update();
+  }
+}

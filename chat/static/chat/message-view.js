@@ -1,0 +1,409 @@
+// The message list of the open room: one element per seq, in seq order,
+// followed by the user's pending sends. User text goes in with textContent;
+// the only HTML inserted is a message's `html`, which the server sanitized.
+
+import { avatar, dayKey, dayLabel, el, fullTime, gutterTime, parseTime, shortTime, text } from "./format.js";
+
+// Messages by the same person within this long read as one block.
+const GROUP_WINDOW_MS = 5 * 60 * 1000;
+const NEAR_TOP_PX = 150;
+const NEAR_BOTTOM_PX = 80;
+
+export class MessageListView {
+  /**
+   * options: scroller, list, pendingList, historyStatus, jumpButton (elements);
+   * me (username); myName (display name); permissions() -> {canWrite, isAdmin}; introText(); lookup(seq) -> message;
+   * onNearTop(); onEdit(seq, body); onEditDone(); onDelete(seq); onRetry(clientId); onDiscard(clientId).
+   */
+  constructor(options) {
+    Object.assign(this, options);
+    this.elements = new Map(); // seq -> element
+    this.pendingElements = new Map(); // client_id -> element
+    this.editing = null; // seq being edited
+    this.list.addEventListener("click", (event) => this.clicked(event));
+    this.pendingList.addEventListener("click", (event) => this.clickedPending(event));
+    this.scroller.addEventListener("scroll", () => this.scrolled(), { passive: true });
+    this.jumpButton.addEventListener("click", () => this.scrollToBottom());
+  }
+
+  /** Bring the DOM in line with the log and the outbox. */
+  render(log, pending, { stickToBottom = false, online = true } = {}) {
+    const scroll = this.captureScroll();
+    const messages = log.sorted();
+    const newestBefore = this.newestSeq || 0;
+    this.newestSeq = messages.length ? messages[messages.length - 1].seq : 0;
+    const perms = this.permissions();
+    let previousElement = null;
+    let previousMessage = null;
+    for (const message of messages) {
+      let element = this.elements.get(message.seq);
+      const key = renderKey(message, perms, this.me);
+      if (!element || (element.dataset.key !== key && this.editing !== message.seq)) {
+        const fresh = this.buildMessage(message, perms);
+        fresh.dataset.key = key;
+        if (element) element.replaceWith(fresh);
+        element = fresh;
+        this.elements.set(message.seq, element);
+      } else if (this.editing === message.seq && message.deleted) {
+        this.editing = null;
+      }
+      this.decorate(element, message, previousMessage);
+      const expected = previousElement ? previousElement.nextElementSibling : this.list.firstElementChild;
+      if (element !== expected) {
+        if (previousElement) previousElement.after(element);
+        else this.list.prepend(element);
+      }
+      previousElement = element;
+      previousMessage = message;
+    }
+    this.renderPending(pending, online, previousMessage);
+    this.renderHistoryStatus(log);
+    this.restoreScroll(scroll, stickToBottom);
+    const newerArrived = newestBefore > 0 && this.newestSeq > newestBefore;
+    if (newerArrived && !scroll.atBottom && !stickToBottom) this.jumpButton.hidden = false;
+  }
+
+  buildMessage(message, perms) {
+    const system = !message.author;
+    const mine = !system && message.author.username === this.me;
+    const created = parseTime(message.created_at);
+    const classes = ["msg"];
+    if (system) classes.push("msg--system");
+    if (mine) classes.push("msg--mine");
+    if (message.deleted) classes.push("msg--deleted");
+    if (message.provisional) classes.push("msg--provisional");
+    const article = el("article", {
+      className: classes.join(" "),
+      dataset: { testid: "message", seq: String(message.seq), author: system ? "" : message.author.username },
+      attrs: { id: `msg-${message.seq}` },
+    });
+
+    const time = el("time", {
+      className: "msg__time",
+      dataset: { testid: "message-time" },
+      text: shortTime(created),
+      attrs: { datetime: created.toISOString(), title: fullTime(created) },
+    });
+
+    if (system) {
+      const body = el("span", { className: "msg__body" });
+      if (message.deleted) body.textContent = text.deleted;
+      else body.innerHTML = message.html; // server-sanitized
+      article.append(el("div", { className: "msg__gutter" }), el("div", { className: "msg__main" }, body, " ", time));
+      return article;
+    }
+
+    const name = message.author.display_name || message.author.username;
+    const meta = el(
+      "div",
+      { className: "msg__meta" },
+      el("span", {
+        className: "msg__author",
+        text: name,
+        dataset: { testid: "message-author" },
+        attrs: { title: `@${message.author.username}` },
+      }),
+      time,
+    );
+    const body = el("div", { className: "msg__body", dataset: { testid: "message-body" } });
+    if (message.deleted) {
+      body.append(el("span", { className: "msg__tombstone", text: text.deleted, dataset: { testid: "tombstone" } }));
+    } else if (message.provisional) {
+      body.textContent = message.body;
+    } else {
+      body.innerHTML = message.html; // server-sanitized
+    }
+    if (message.edited_at && !message.deleted) {
+      // In the body, not the header: a grouped message hides its header.
+      body.append(
+        " ",
+        el("span", {
+          className: "msg__edited",
+          text: text.edited,
+          dataset: { testid: "edited" },
+          attrs: { title: fullTime(parseTime(message.edited_at)) },
+        }),
+      );
+    }
+    const gutter = el(
+      "div",
+      { className: "msg__gutter" },
+      avatar(name, message.author.username),
+      el("time", { className: "msg__gutter-time", text: gutterTime(created), attrs: { "aria-hidden": "true" } }),
+    );
+    article.append(gutter, el("div", { className: "msg__main" }, meta, body));
+
+    const actions = messageActions(message, mine, perms);
+    if (actions) article.append(actions);
+    return article;
+  }
+
+  /** Grouping and day dividers depend on the neighbour, so they are set on every render. */
+  decorate(element, message, previous) {
+    const created = parseTime(message.created_at);
+    const newDay = !previous || dayKey(parseTime(previous.created_at)) !== dayKey(created);
+    if (newDay) element.dataset.day = dayLabel(created);
+    else delete element.dataset.day;
+    element.classList.toggle("msg--day-start", newDay);
+    const continued =
+      !newDay &&
+      previous &&
+      previous.seq === message.seq - 1 &&
+      message.author &&
+      previous.author &&
+      previous.author.username === message.author.username &&
+      created - parseTime(previous.created_at) < GROUP_WINDOW_MS;
+    element.classList.toggle("msg--continued", Boolean(continued));
+  }
+
+  renderPending(pending, online, lastMessage) {
+    const keep = new Set(pending.map((entry) => entry.client_id));
+    for (const [clientId, element] of this.pendingElements) {
+      if (!keep.has(clientId)) {
+        element.remove();
+        this.pendingElements.delete(clientId);
+      }
+    }
+    for (const entry of pending) {
+      const key = `${entry.state}|${entry.error}|${online}`;
+      let element = this.pendingElements.get(entry.client_id);
+      if (!element || element.dataset.key !== key) {
+        const fresh = this.buildPending(entry, online);
+        fresh.dataset.key = key;
+        if (element) element.replaceWith(fresh);
+        else this.pendingList.append(fresh);
+        element = fresh;
+        this.pendingElements.set(entry.client_id, element);
+      }
+    }
+    // The first pending send carries my name, unless my own message is just above it.
+    const mineAbove = Boolean(lastMessage && lastMessage.author && lastMessage.author.username === this.me);
+    pending.forEach((entry, index) => {
+      this.pendingElements.get(entry.client_id).classList.toggle("msg--continued", index > 0 || mineAbove);
+    });
+  }
+
+  buildPending(entry, online) {
+    const failed = entry.state === "failed";
+    const article = el("article", {
+      className: `msg msg--mine msg--pending${failed ? " msg--failed" : ""}`,
+      dataset: { testid: "pending-message", clientId: entry.client_id, state: entry.state },
+    });
+    let status;
+    if (failed) status = text.notSent(entry.error);
+    else if (entry.state === "waiting") {
+      const seconds = Math.max(1, Math.ceil(((entry.retryAt || Date.now()) - Date.now()) / 1000));
+      status = entry.retryAt ? text.retrying(seconds) : text.retryingSoon;
+    } else status = online ? text.sending : text.waitingForConnection;
+    const statusLine = el("div", { className: "msg__status", text: status, dataset: { testid: "pending-status" } });
+    if (failed) {
+      statusLine.append(
+        " ",
+        el("button", { className: "link-button", text: text.retry, attrs: { type: "button" }, dataset: { action: "retry" } }),
+        " · ",
+        el("button", {
+          className: "link-button",
+          text: text.discard,
+          attrs: { type: "button" },
+          dataset: { action: "discard", testid: "discard" },
+        }),
+      );
+    }
+    article.append(
+      el("div", { className: "msg__gutter" }, avatar(this.myName, this.me)),
+      el(
+        "div",
+        { className: "msg__main" },
+        el("div", { className: "msg__meta" }, el("span", { className: "msg__author", text: this.myName })),
+        el("div", { className: "msg__body", text: entry.body, dataset: { testid: "message-body" } }),
+        statusLine,
+      ),
+    );
+    return article;
+  }
+
+  renderHistoryStatus(log) {
+    const status = this.historyStatus;
+    let state = "beginning";
+    if (!log.loaded || (log.hasMoreBefore && this.loadingOlder)) state = "loading";
+    else if (log.hasMoreBefore) state = "more";
+    if (status.dataset.state === state) return;
+    status.dataset.state = state;
+    status.textContent = state === "loading" ? text.loadingOlder : state === "beginning" ? this.introText() : "";
+    status.hidden = state === "more";
+  }
+
+  // Editing ----------------------------------------------------------------
+
+  clicked(event) {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const article = button.closest("article[data-seq]");
+    if (!article) return;
+    const seq = Number(article.dataset.seq);
+    const action = button.dataset.action;
+    if (action === "edit") this.startEditing(article, seq);
+    else if (action === "delete") {
+      if (window.confirm(text.confirmDelete)) this.onDelete(seq);
+    }
+  }
+
+  clickedPending(event) {
+    const button = event.target.closest("button[data-action]");
+    const article = button && button.closest("article[data-client-id]");
+    if (!article) return;
+    if (button.dataset.action === "retry") this.onRetry(article.dataset.clientId);
+    else if (button.dataset.action === "discard") this.onDiscard(article.dataset.clientId);
+  }
+
+  startEditing(article, seq) {
+    const message = this.lookup(seq);
+    if (!message || message.deleted) return;
+    if (this.editing !== null) this.stopEditing();
+    this.editing = seq;
+    const body = article.querySelector(".msg__body");
+    const input = el("textarea", {
+      className: "edit__input",
+      dataset: { testid: "edit-input" },
+      attrs: { rows: "2", "aria-label": text.edit },
+    });
+    input.value = message.body;
+    const form = el(
+      "form",
+      { className: "edit" },
+      input,
+      el(
+        "div",
+        { className: "edit__buttons" },
+        el("button", { className: "button button--small", text: text.save, attrs: { type: "submit" }, dataset: { testid: "edit-save" } }),
+        el("button", {
+          className: "button button--small button--quiet",
+          text: text.cancel,
+          attrs: { type: "button" },
+          dataset: { action: "cancel-edit" },
+        }),
+      ),
+    );
+    const finish = (save) => {
+      const value = input.value;
+      this.stopEditing();
+      if (save && value.trim() && value !== message.body) this.onEdit(seq, value);
+    };
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      finish(true);
+    });
+    form.querySelector("[data-action=cancel-edit]").addEventListener("click", () => finish(false));
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        finish(false);
+      } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        finish(true);
+      }
+    });
+    body.hidden = true;
+    body.after(form);
+    article.classList.add("msg--editing");
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+  }
+
+  stopEditing() {
+    const seq = this.editing;
+    this.editing = null;
+    const article = this.elements.get(seq);
+    if (!article) return;
+    // Force a rebuild on the next render, whatever changed meanwhile.
+    article.dataset.key = "";
+    article.classList.remove("msg--editing");
+    article.querySelector("form.edit")?.remove();
+    const body = article.querySelector(".msg__body");
+    if (body) body.hidden = false;
+    this.onEditDone();
+  }
+
+  // Scrolling --------------------------------------------------------------
+
+  isNearBottom() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  captureScroll() {
+    const atBottom = this.isNearBottom();
+    if (atBottom) return { atBottom };
+    const top = this.scroller.scrollTop;
+    for (const element of this.list.children) {
+      if (element.offsetTop + element.offsetHeight > top) {
+        return { atBottom, anchor: element, offset: element.offsetTop - top };
+      }
+    }
+    return { atBottom };
+  }
+
+  restoreScroll(scroll, stickToBottom) {
+    if (scroll.atBottom || stickToBottom) {
+      this.scroller.scrollTop = this.scroller.scrollHeight;
+      this.jumpButton.hidden = true;
+    } else if (scroll.anchor && scroll.anchor.isConnected) {
+      this.scroller.scrollTop = scroll.anchor.offsetTop - scroll.offset;
+    }
+  }
+
+  scrollToBottom() {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.jumpButton.hidden = true;
+  }
+
+  scrolled() {
+    if (this.isNearBottom()) this.jumpButton.hidden = true;
+    if (this.scroller.scrollTop < NEAR_TOP_PX) this.onNearTop();
+  }
+
+  /** True if the list does not fill the scroller, so no scroll event will ever ask for more. */
+  underfilled() {
+    return this.scroller.scrollHeight <= this.scroller.clientHeight + NEAR_TOP_PX;
+  }
+}
+
+function messageActions(message, mine, perms) {
+  if (message.deleted || message.provisional || !message.author || !perms.canWrite) return null;
+  const buttons = [];
+  if (mine) {
+    buttons.push(
+      el("button", {
+        className: "icon-button",
+        text: text.edit,
+        attrs: { type: "button" },
+        dataset: { action: "edit", testid: "edit" },
+      }),
+    );
+  }
+  if (mine || perms.isAdmin) {
+    buttons.push(
+      el("button", {
+        className: "icon-button icon-button--danger",
+        text: text.delete,
+        attrs: { type: "button" },
+        dataset: { action: "delete", testid: "delete" },
+      }),
+    );
+  }
+  return buttons.length ? el("div", { className: "msg__actions" }, ...buttons) : null;
+}
+
+function renderKey(message, perms, me) {
+  const mine = message.author && message.author.username === me;
+  return [
+    message.deleted,
+    message.provisional,
+    message.edited_at,
+    message.html,
+    message.provisional ? message.body : "",
+    mine,
+    perms.canWrite,
+    perms.isAdmin,
+  ].join("|");
+}

@@ -1,0 +1,87 @@
+// The sidebar's lists of rooms and direct conversations, with unread badges.
+// The server renders the first version (chat/_sidebar.html); this keeps it
+// up to date, reusing one element per room so focus is not lost.
+
+import { el, icon, text } from "./format.js";
+
+export class SidebarView {
+  constructor({ root, roomUrl, activeSlug }) {
+    this.root = root;
+    this.roomUrl = roomUrl;
+    this.activeSlug = activeSlug;
+    this.lists = {
+      rooms: root.querySelector("[data-room-list=rooms]"),
+      direct: root.querySelector("[data-room-list=direct]"),
+    };
+    this.items = new Map();
+    for (const item of root.querySelectorAll("li[data-slug]")) this.items.set(item.dataset.slug, item);
+  }
+
+  render(directory) {
+    const sections = directory.sections();
+    const seen = new Set();
+    for (const [section, rooms] of Object.entries(sections)) {
+      const list = this.lists[section];
+      if (!list) continue;
+      let previous = null;
+      for (const room of rooms) {
+        seen.add(room.slug);
+        const unread = directory.unread(room.slug);
+        const key = [room.name, room.private, room.archived, room.direct, unread, room.slug === this.activeSlug].join("|");
+        let item = this.items.get(room.slug);
+        if (!item) {
+          item = el("li", { dataset: { slug: room.slug } });
+          this.items.set(room.slug, item);
+        }
+        if (item.dataset.key !== key) {
+          item.dataset.key = key;
+          item.replaceChildren(this.link(room, unread));
+        }
+        const expected = previous ? previous.nextElementSibling : list.firstElementChild;
+        if (item !== expected) {
+          if (previous) previous.after(item);
+          else list.prepend(item);
+        }
+        previous = item;
+      }
+      list.querySelector("li.room-list__empty")?.remove();
+      if (!rooms.length) {
+        list.append(
+          el("li", { className: "room-list__empty", text: section === "direct" ? text.noDirect : text.noRooms }),
+        );
+      }
+    }
+    for (const [slug, item] of this.items) {
+      if (!seen.has(slug)) {
+        item.remove();
+        this.items.delete(slug);
+      }
+    }
+  }
+
+  link(room, unread) {
+    const active = room.slug === this.activeSlug;
+    const classes = ["room-link"];
+    if (active) classes.push("is-active");
+    if (unread) classes.push("has-unread");
+    if (room.archived) classes.push("is-archived");
+    const badge = el("span", {
+      className: "badge",
+      text: String(unread),
+      dataset: { testid: `unread-${room.slug}` },
+      attrs: { "aria-label": text.unread(unread) },
+    });
+    badge.hidden = unread === 0;
+    return el(
+      "a",
+      {
+        className: classes.join(" "),
+        dataset: { testid: `room-link-${room.slug}` },
+        attrs: { href: this.roomUrl(room.slug), "aria-current": active ? "page" : null },
+      },
+      el("span", { className: "room-link__icon" }, icon(room.direct ? "at" : room.private ? "lock" : "hash")),
+      el("span", { className: "room-link__name", text: room.name }),
+      badge,
+    );
+  }
+}
