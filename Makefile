@@ -22,7 +22,7 @@ run: migrate
 	DJANGO_DEBUG=1 $(BIN)/daphne -b $(HOST) -p $(PORT) chatsite.asgi:application
 
 test: $(STAMP)
-	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
+	DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/pytest
 
 lint: $(STAMP)
