@@ -495,7 +495,9 @@ def test_a_room_needs_a_name_and_a_free_slug(
 
 # room_update, room_archive, room_unarchive, room_delete ----------------------------------------
 
-ROOM_MANAGERS = [
+# Who manages a room or its members: its room admin and staff with the change
+# permission; not a plain member, nor staff who may only view.
+MANAGERS = [
     ("room_admin", True),
     ("member", False),
     ("staff", True),
@@ -503,16 +505,21 @@ ROOM_MANAGERS = [
 ]
 
 
-def _room_actor(kind: str, alice: User, bob: User) -> User:
+def _actor(kind: str, alice: User, bob: User, model: str) -> User:
+    """alice is the room admin, bob a plain member; staff are made with or without change_<model>."""
     if kind == "room_admin":
         return alice
     if kind == "member":
         return bob
-    permissions = ["change_room"] if kind == "staff" else ["view_room"]
+    permissions = [f"change_{model}"] if kind == "staff" else [f"view_{model}"]
     return StaffFactory(chat_permissions=permissions)
 
 
-@pytest.mark.parametrize(("kind", "allowed"), ROOM_MANAGERS)
+def _room_actor(kind: str, alice: User, bob: User) -> User:
+    return _actor(kind, alice, bob, "room")
+
+
+@pytest.mark.parametrize(("kind", "allowed"), MANAGERS)
 def test_who_may_update_a_room(public_room: Room, alice: User, bob: User, kind: str, allowed: bool) -> None:
     actor = _room_actor(kind, alice, bob)
 
@@ -562,7 +569,7 @@ def test_a_direct_conversation_stays_private(alice: User, bob: User) -> None:
     assert code_of(services.room_update, actor=StaffFactory(), room=room, is_private=False) == "forbidden"
 
 
-@pytest.mark.parametrize(("kind", "allowed"), ROOM_MANAGERS)
+@pytest.mark.parametrize(("kind", "allowed"), MANAGERS)
 def test_who_may_archive_and_unarchive_a_room(
     public_room: Room,
     alice: User,
@@ -602,7 +609,7 @@ def test_who_may_archive_and_unarchive_a_room(
     assert archived_flags == [True, False]
 
 
-@pytest.mark.parametrize(("kind", "allowed"), ROOM_MANAGERS)
+@pytest.mark.parametrize(("kind", "allowed"), MANAGERS)
 def test_who_may_delete_a_room(
     public_room: Room,
     alice: User,
@@ -731,24 +738,12 @@ def test_no_direct_room_with_yourself(alice: User) -> None:
 
 # membership_add, membership_set_role, membership_remove ---------------------------------------------
 
-MEMBER_MANAGERS = [
-    ("room_admin", True),
-    ("member", False),
-    ("staff", True),
-    ("staff_without_permission", False),
-]
-
 
 def _member_actor(kind: str, alice: User, bob: User) -> User:
-    if kind == "room_admin":
-        return alice
-    if kind == "member":
-        return bob
-    permissions = ["change_membership"] if kind == "staff" else ["view_membership"]
-    return StaffFactory(chat_permissions=permissions)
+    return _actor(kind, alice, bob, "membership")
 
 
-@pytest.mark.parametrize(("kind", "allowed"), MEMBER_MANAGERS)
+@pytest.mark.parametrize(("kind", "allowed"), MANAGERS)
 def test_who_may_add_a_member(
     private_room: Room,
     alice: User,
@@ -797,7 +792,7 @@ def test_members_of_a_direct_conversation_are_fixed(alice: User, bob: User, caro
     assert code_of(services.membership_add, actor=StaffFactory(), room=room, user=carol) == "forbidden"
 
 
-@pytest.mark.parametrize(("kind", "allowed"), MEMBER_MANAGERS)
+@pytest.mark.parametrize(("kind", "allowed"), MANAGERS)
 def test_who_may_set_a_role(
     private_room: Room,
     alice: User,
@@ -840,7 +835,7 @@ def test_an_unknown_role_is_refused(private_room: Room, alice: User, bob: User) 
     )
 
 
-@pytest.mark.parametrize(("kind", "allowed"), MEMBER_MANAGERS)
+@pytest.mark.parametrize(("kind", "allowed"), MANAGERS)
 def test_who_may_remove_a_member(
     private_room: Room,
     alice: User,
