@@ -49,10 +49,6 @@ class Room(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("chat:room", kwargs={"slug": self.slug})
 
-    @property
-    def group_name(self) -> str:
-        return f"room.{self.pk}"
-
 
 class Membership(models.Model):
     class Role(models.TextChoices):
@@ -78,11 +74,6 @@ class Membership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
-
-
-class MessageQuerySet(models.QuerySet):
-    def visible(self) -> "MessageQuerySet":
-        return self.filter(deleted_at__isnull=True)
 
 
 class Message(models.Model):
@@ -118,8 +109,6 @@ class Message(models.Model):
         related_name="+",
         verbose_name=_("deleted by"),
     )
-
-    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["room", "seq"]

@@ -40,10 +40,6 @@ def direct_partner_names(user: User, rooms: list[Room]) -> dict[int, str]:
     return {m.room_id: m.user.shown_name for m in others}
 
 
-def room_ids_for_user(user: User) -> list[int]:
-    return list(Membership.objects.filter(user=user).values_list("room_id", flat=True))
-
-
 def memberships_for_user(user: User) -> list[Membership]:
     return list(
         Membership.objects.filter(user=user).select_related("room").order_by("room__is_direct", "room__name")

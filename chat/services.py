@@ -99,12 +99,6 @@ def message_create(*, user: User, room_slug: str, body: str, client_id: str) -> 
     return SendResult(message, created=True)
 
 
-def system_message_create(*, room: Room, body: str) -> Message:
-    """A message with no author (joins, leaves, announcements)."""
-    with transaction.atomic():
-        return _insert_message(room, author=None, body=body, client_id=None)
-
-
 def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
     room, membership = selectors.room_access(user, room_slug)
     message = selectors.message_in_room(room, seq)

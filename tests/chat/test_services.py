@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from accounts.models import User
-from chat import services
+from chat import events, services
 from chat.exceptions import ChatError
 from chat.models import Membership, Message, Room
 from tests.chat.conftest import GroupListener
@@ -188,7 +188,7 @@ def test_sending_is_idempotent_by_author_and_client_id(
     public_room: Room, bob: User, listen: Listen, django_capture_on_commit_callbacks
 ) -> None:
     first = services.message_create(user=bob, room_slug="general", body="hi", client_id="c1")
-    listener = listen(public_room.group_name)
+    listener = listen(events.room_group(public_room.pk))
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         again = services.message_create(user=bob, room_slug="general", body="hi, edited", client_id="c1")
@@ -227,7 +227,7 @@ def test_a_client_id_cannot_be_reused_for_another_room(
 def test_a_new_message_is_published_to_its_room_after_commit(
     public_room: Room, bob: User, listen: Listen, django_capture_on_commit_callbacks
 ) -> None:
-    listener = listen(public_room.group_name, "room.999999")
+    listener = listen(events.room_group(public_room.pk), "room.999999")
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         message = post(bob, public_room, "hi", client_id="c1")
@@ -249,7 +249,7 @@ def test_a_new_message_is_published_to_its_room_after_commit(
 def test_a_rolled_back_message_is_neither_stored_nor_published(
     public_room: Room, bob: User, listen: Listen, django_capture_on_commit_callbacks
 ) -> None:
-    listener = listen(public_room.group_name)
+    listener = listen(events.room_group(public_room.pk))
 
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -290,7 +290,7 @@ def test_the_author_edits_a_message(
     public_room: Room, bob: User, listen: Listen, django_capture_on_commit_callbacks
 ) -> None:
     message = post(bob, public_room, "helo")
-    listener = listen(public_room.group_name)
+    listener = listen(events.room_group(public_room.pk))
 
     with django_capture_on_commit_callbacks(execute=True):
         edited = services.message_edit(user=bob, room_slug="general", seq=message.seq, body="hello @alice")
@@ -356,7 +356,7 @@ def test_a_delete_leaves_a_tombstone_with_its_seq(
     post(alice, private_room, "three")
     # The moderator is not a member of the private room: moderating is their job.
     user = {"author": bob, "room_admin": alice, "site_moderator": StaffFactory()}[deleter]
-    listener = listen(private_room.group_name)
+    listener = listen(events.room_group(private_room.pk))
 
     with django_capture_on_commit_callbacks(execute=True):
         services.message_delete(user=user, room_slug="secret", seq=2)
@@ -418,7 +418,7 @@ def test_deleting_twice_is_harmless(
 ) -> None:
     post(bob, public_room, "bye")
     services.message_delete(user=bob, room_slug="general", seq=1)
-    listener = listen(public_room.group_name)
+    listener = listen(events.room_group(public_room.pk))
 
     with django_capture_on_commit_callbacks(execute=True):
         services.message_delete(user=bob, room_slug="general", seq=1)
@@ -645,7 +645,7 @@ def test_joining_a_public_room(
     public_room: Room, bob: User, carol: User, listen: Listen, django_capture_on_commit_callbacks
 ) -> None:
     post(bob, public_room, "before")
-    listener = listen(public_room.group_name, f"user.{carol.pk}")
+    listener = listen(events.room_group(public_room.pk), f"user.{carol.pk}")
 
     with django_capture_on_commit_callbacks(execute=True):
         membership = services.room_join(user=carol, room_slug="general", origin="tab-1")
@@ -654,10 +654,10 @@ def test_joining_a_public_room(
     # The join note is seq 2, and the new member has read up to it.
     assert membership.last_read_seq == 2
     assert Message.objects.get(seq=2).body == "Carol joined."
-    events = listener.events()
-    assert [event["type"] for event in events] == ["chat.frame", "chat.subscribe"]
-    assert '"body":"Carol joined."' in events[0]["frame"]
-    assert (events[1]["room"], events[1]["room_id"], events[1]["skip"]) == (
+    heard = listener.events()
+    assert [event["type"] for event in heard] == ["chat.frame", "chat.subscribe"]
+    assert '"body":"Carol joined."' in heard[0]["frame"]
+    assert (heard[1]["room"], heard[1]["room_id"], heard[1]["skip"]) == (
         "general",
         public_room.pk,
         "tab-1",
