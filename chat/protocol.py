@@ -7,11 +7,11 @@ protocol names (MESSAGE, ROOM_SUMMARY) and frames into text.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from django.utils.translation import gettext as _
 
 from chat.exceptions import BadRequest, ChatError, UnknownType
@@ -150,8 +150,8 @@ _PARSERS = {
 def parse_frame(text: str) -> ClientFrame:
     """Parse one text frame; raise FrameError (with ``code`` and ``ref``) if it is not valid."""
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
         raise FrameError(BadRequest(_("A frame must be a JSON object.")), None) from None
     if not isinstance(data, dict):
         raise FrameError(BadRequest(_("A frame must be a JSON object.")), None)
@@ -217,6 +217,73 @@ def room_summary(room: Room, membership: Membership | None, name: str | None = N
     }
 
 
+def hello_frame(user: User, rooms: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    return {"type": "hello", "user": user_payload(user), "rooms": rooms, "server_time": timestamp(now)}
+
+
+def resync_frame(rooms: list[dict[str, Any]]) -> dict[str, Any]:
+    """Events may have been lost on the way to this socket: here is the room list
+    afresh (as in ``hello``); catch up every room as after a reconnect."""
+    return {"type": "resync", "rooms": rooms}
+
+
+def ack_frame(client_id: str, room_slug: str, seq: int, message_id: int) -> dict[str, Any]:
+    return {"type": "ack", "client_id": client_id, "room": room_slug, "seq": seq, "id": message_id}
+
+
+def history_frame(room_slug: str, messages: list[Message], has_more: bool) -> dict[str, Any]:
+    return {
+        "type": "history",
+        "room": room_slug,
+        "messages": [message_payload(message, room_slug) for message in messages],
+        "has_more": has_more,
+    }
+
+
+def joined_frame(summary: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "joined", "room": summary}
+
+
+def left_frame(room_slug: str) -> dict[str, Any]:
+    return {"type": "left", "room": room_slug}
+
+
+def pong_frame() -> dict[str, Any]:
+    return {"type": "pong"}
+
+
+def message_frame(payload: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "message", "room": payload["room"], "message": payload}
+
+
+def message_edited_frame(payload: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "message_edited", "room": payload["room"], "message": payload}
+
+
+def message_deleted_frame(room_slug: str, seq: int) -> dict[str, Any]:
+    return {"type": "message_deleted", "room": room_slug, "seq": seq}
+
+
+def read_frame(room_slug: str, seq: int) -> dict[str, Any]:
+    return {"type": "read", "room": room_slug, "seq": seq}
+
+
+def typing_frame(room_slug: str, username: str) -> dict[str, Any]:
+    return {"type": "typing", "room": room_slug, "user": username}
+
+
+def room_updated_frame(summary: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "room_updated", "room": summary}
+
+
+def added_frame(summary: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "added", "room": summary}
+
+
+def removed_frame(room_slug: str) -> dict[str, Any]:
+    return {"type": "removed", "room": room_slug}
+
+
 def error_frame(error: ChatError, ref: str | None = None) -> dict[str, Any]:
     frame: dict[str, Any] = {"type": "error", "code": error.code, "message": error.message}
     if ref is not None:
@@ -226,4 +293,4 @@ def error_frame(error: ChatError, ref: str | None = None) -> dict[str, Any]:
 
 
 def encode(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(frame).decode()

@@ -1,16 +1,26 @@
-"""The per-user sending rate limit: a token bucket.
+"""Per-user rate limits: token buckets, checked on the event loop before any database work.
 
-With ``REDIS_URL`` set the bucket lives in Redis, so every server process
-shares it; otherwise it lives in this process, which is all there is.
+With ``REDIS_URL`` set the buckets live in Redis, so every server process
+shares them. Redis is asked with a short timeout; when it does not answer,
+this process's own buckets decide for a few seconds, so a Redis outage makes
+the limit per-process for a while instead of refusing or stalling sends.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 import time
-from functools import lru_cache
 
 from django.conf import settings
+
+from chat.exceptions import RateLimited
+
+logger = logging.getLogger(__name__)
+
+REDIS_TIMEOUT = 0.25  # seconds a check may wait for Redis
+REDIS_RETRY_AFTER = 5.0  # after a failure, seconds of local-only decisions before asking Redis again
 
 # Refill, spend one token, and answer how long to wait when the bucket is empty.
 # Redis's own clock is used so that servers with skewed clocks agree.
@@ -46,7 +56,14 @@ class LocalBuckets:
                 self._buckets[key] = (tokens, now)
                 return (1 - tokens) / rate
             self._buckets[key] = (tokens - 1, now)
+            if len(self._buckets) > 100_000:
+                self._forget_full(now, rate, burst)
             return 0.0
+
+    def _forget_full(self, now: float, rate: float, burst: int) -> None:
+        """Drop buckets that have refilled: they hold nothing a new bucket would not."""
+        full_after = burst / rate
+        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full_after}
 
     def reset(self) -> None:
         with self._lock:
@@ -54,34 +71,61 @@ class LocalBuckets:
 
 
 class RedisBuckets:
+    """The shared buckets, for one event loop (redis.asyncio clients belong to one)."""
+
     def __init__(self, url: str, prefix: str) -> None:
-        import redis
+        from chat.realtime import redis_conf
 
         self._prefix = f"{prefix}:ratelimit:"
-        self._client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._client = redis_conf.async_client(url, timeout=REDIS_TIMEOUT, max_connections=16)
         self._script = self._client.register_script(_REDIS_SCRIPT)
 
-    def take(self, key: str, rate: float, burst: int) -> float:
-        return float(self._script(keys=[self._prefix + key], args=[rate, burst]))
+    async def take(self, key: str, rate: float, burst: int) -> float:
+        async with asyncio.timeout(REDIS_TIMEOUT):
+            return float(await self._script(keys=[self._prefix + key], args=[rate, burst]))
+
+
+class Limiter:
+    def __init__(self) -> None:
+        self.local = LocalBuckets()
+        self._redis: dict[asyncio.AbstractEventLoop, RedisBuckets] = {}
+        self._redis_down_until = 0.0
+
+    def _shared(self) -> RedisBuckets | None:
+        if not settings.REDIS_URL or time.monotonic() < self._redis_down_until:
+            return None
+        loop = asyncio.get_running_loop()
+        buckets = self._redis.get(loop)
+        if buckets is None:
+            self._redis = {loop: RedisBuckets(settings.REDIS_URL, settings.CHAT_REDIS_PREFIX)}
+            buckets = self._redis[loop]
+        return buckets
+
+    async def take(self, key: str, rate: float, burst: int) -> float:
+        """Spend one token of ``key``; 0 if allowed, else the seconds to wait."""
+        shared = self._shared()
+        if shared is not None:
+            try:
+                return await shared.take(key, rate, burst)
+            except Exception as error:
+                self._redis_down_until = time.monotonic() + REDIS_RETRY_AFTER
+                logger.warning("Rate limits are per process for now: Redis did not answer (%s)", error)
+        return self.local.take(key, rate, burst)
 
     def reset(self) -> None:
-        for key in self._client.scan_iter(self._prefix + "*"):
-            self._client.delete(key)
+        self.local.reset()
+        self._redis.clear()
+        self._redis_down_until = 0.0
 
 
-@lru_cache(maxsize=1)
-def _buckets(redis_url: str, prefix: str) -> LocalBuckets | RedisBuckets:
-    return RedisBuckets(redis_url, prefix) if redis_url else LocalBuckets()
+LIMITER = Limiter()
 
 
-def buckets() -> LocalBuckets | RedisBuckets:
-    return _buckets(settings.REDIS_URL, settings.CHAT_REDIS_PREFIX)
-
-
-def take_send_token(user_id: int) -> float:
-    """Spend one send token of this user; 0 if allowed, else seconds to wait."""
+async def check_send(user_id: int) -> None:
+    """Spend one of the user's send tokens, or raise RateLimited."""
     rate = float(settings.CHAT_SEND_RATE)
-    burst = int(settings.CHAT_SEND_BURST)
     if rate <= 0:
-        return 0.0
-    return buckets().take(f"send:{user_id}", rate, burst)
+        return
+    retry_after = await LIMITER.take(f"send:{user_id}", rate, int(settings.CHAT_SEND_BURST))
+    if retry_after > 0:
+        raise RateLimited(retry_after)

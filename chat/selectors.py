@@ -46,10 +46,38 @@ def memberships_for_user(user: User) -> list[Membership]:
     )
 
 
+def room_ids_for_user(user_id: int) -> list[tuple[int, str]]:
+    """(room id, slug) of every room the user is a member of."""
+    return list(Membership.objects.filter(user_id=user_id).values_list("room_id", "room__slug"))
+
+
 def room_summaries_for_user(user: User) -> list[dict[str, Any]]:
-    memberships = memberships_for_user(user)
-    names = direct_partner_names(user, [m.room for m in memberships])
-    return [protocol.room_summary(m.room, m, names.get(m.room_id)) for m in memberships]
+    return [summary for _room_id, summary in room_summaries_for_users([user.pk]).get(user.pk, [])]
+
+
+def room_summaries_for_users(user_ids: list[int]) -> dict[int, list[tuple[int, dict[str, Any]]]]:
+    """For each user, (room id, ROOM_SUMMARY) of each of their rooms, rooms before direct
+    conversations, each by name: one read for many users (connecting, resyncing)."""
+    memberships = list(
+        Membership.objects.filter(user_id__in=user_ids)
+        .select_related("room")
+        .order_by("user_id", "room__is_direct", "room__name")
+    )
+    direct_ids = {m.room_id for m in memberships if m.room.is_direct}
+    members_of_direct: dict[int, list[tuple[int, str]]] = {}
+    if direct_ids:
+        for m in Membership.objects.filter(room_id__in=direct_ids).select_related("user"):
+            members_of_direct.setdefault(m.room_id, []).append((m.user_id, m.user.shown_name))
+    found: dict[int, list[tuple[int, dict[str, Any]]]] = {user_id: [] for user_id in user_ids}
+    for m in memberships:
+        name = None
+        if m.room.is_direct:
+            others = [
+                shown for member_id, shown in members_of_direct.get(m.room_id, []) if member_id != m.user_id
+            ]
+            name = others[0] if others else None
+        found[m.user_id].append((m.room_id, protocol.room_summary(m.room, m, name)))
+    return found
 
 
 def room_summary_for(user: User, room: Room, membership: Membership | None) -> dict[str, Any]:
@@ -64,6 +92,11 @@ def public_rooms_to_join(user: User) -> QuerySet[Room]:
 
 def room_members(room: Room) -> QuerySet[Membership]:
     return room.memberships.select_related("user").order_by("user__username")
+
+
+def sent_message(user: User, client_id: str) -> Message | None:
+    """The message ``user`` sent with ``client_id``, if it is stored."""
+    return Message.objects.filter(author=user, client_id=client_id).select_related("room", "author").first()
 
 
 def message_in_room(room: Room, seq: int) -> Message | None:
@@ -99,12 +132,7 @@ def history_for(
     """The ``history`` frame for a user who asked for it."""
     room, _membership = room_access(user, slug)
     page, has_more = message_page(room, before_seq=before_seq, after_seq=after_seq, limit=limit)
-    return {
-        "type": "history",
-        "room": room.slug,
-        "messages": [protocol.message_payload(m, room.slug) for m in page],
-        "has_more": has_more,
-    }
+    return protocol.history_frame(room.slug, page, has_more)
 
 
 def active_user_by_username(username: str) -> User:

@@ -1,5 +1,6 @@
-"""ASGI entry point: HTTP through Django, WebSockets through the chat consumers."""
+"""ASGI entry point: HTTP through Django, WebSockets through the chat consumer."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -8,19 +9,56 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from chat import realtime  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from chatsite.websocket_server import configure_daphne  # noqa: E402
 
 configure_daphne(settings.CHAT_MAX_FRAME_BYTES)
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
-)
+
+class ChatApplication:
+    """The project's application: routes by protocol, binds the real-time plumbing to
+    the serving event loop, and answers the server's lifespan events."""
+
+    def __init__(self) -> None:
+        # The consumer resolves the user itself, so that a database failure while
+        # connecting closes the socket with a retryable code instead of failing the handshake.
+        self.router = ProtocolTypeRouter(
+            {
+                "http": django_asgi_app,
+                "websocket": AllowedHostsOriginValidator(
+                    SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
+                ),
+            }
+        )
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await self.lifespan(receive, send)
+            return
+        realtime.runtime()
+        await self.router(scope, receive, send)
+
+    async def lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                realtime.runtime()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await realtime.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+application = ChatApplication()
+
+# Everything loaded so far lives as long as the process: move it out of the
+# collector's sight, so that collections only walk what requests create.
+gc.collect()
+gc.freeze()

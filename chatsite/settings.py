@@ -138,34 +138,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("WHITENOISE_USE_FINDERS")
 
-# Channel layer: in memory for one process, Redis to fan out across processes.
+# Redis: unset for one process (events stay in it); set, the processes of one
+# deployment hear each other's events through it and share the rate limits.
+# redis://host:6379/0, or redis+sentinel://host:26379,host2:26379/SERVICE for a
+# Sentinel set (chat/realtime/redis_conf.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Namespaces every key the chat keeps in Redis, so deployments can share one.
+# Namespaces every key and channel the chat uses in Redis, so deployments can share one.
 CHAT_REDIS_PREFIX = os.environ.get("CHAT_REDIS_PREFIX", "chat")
-if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        # The layer blocks on BZPOPMIN for up to 5 s while a
-                        # socket is idle. redis-py 8 also times reads out after
-                        # 5 s by default, which kills idle consumers (1011), so
-                        # the read timeout must be comfortably longer.
-                        "socket_timeout": 15,
-                        "socket_connect_timeout": 5,
-                    }
-                ],
-                "prefix": f"{CHAT_REDIS_PREFIX}:asgi",
-                "capacity": 1000,
-                "expiry": 60,
-            },
-        }
-    }
-else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Chat limits.
 CHAT_SEND_RATE = float(os.environ.get("CHAT_SEND_RATE", "5"))

@@ -7,20 +7,19 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from channels.layers import channel_layers
 
 from tests.live import ChatServer, LiveDatabase, RedisServer
 
 
 @pytest.fixture(autouse=True)
 def _fresh_chat_state() -> Iterator[None]:
-    """Each test starts with full rate-limit buckets and an empty channel layer."""
-    from chat import ratelimit
+    """Each test starts with full rate-limit buckets and no sockets registered."""
+    from chat import ratelimit, realtime
 
-    ratelimit.buckets().reset()
-    channel_layers.backends.clear()
+    ratelimit.LIMITER.reset()
+    realtime.reset()
     yield
-    channel_layers.backends.clear()
+    realtime.reset()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Settings for the test suite: the project's settings with a throwaway secret key.
 
-Tests that run in this process use the in-memory channel layer and in-process
+Tests that run in this process keep events in the process and use in-process
 rate-limit buckets whatever the environment says; REDIS_URL is for the real
 server processes that the integration tests start (tests/live.py).
 """
@@ -13,6 +13,5 @@ from chatsite.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REDIS_URL = ""
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

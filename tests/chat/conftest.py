@@ -6,22 +6,23 @@ of both; carol is in neither.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import get_channel_layer
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connections
 from django.test import Client
 
 from accounts.models import User
+from chat import realtime
 from chat.models import Room
+from chat.realtime.envelope import Envelope
 from tests.factories import MembershipFactory, RoomFactory, UserFactory
 
 
@@ -106,36 +107,33 @@ async def connect() -> AsyncIterator[Connect]:
     await sync_to_async(connections.close_all)()
 
 
-class GroupListener:
-    """A channel of its own in some groups of the in-memory layer, for sync tests."""
+class EventListener:
+    """Hears the events published to some audiences ("room.<id>", "user.<id>"), as the
+    hub of a process would, for tests that call services directly."""
 
-    def __init__(self, groups: tuple[str, ...]) -> None:
-        self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)()
-        for group in groups:
-            async_to_sync(self.layer.group_add)(group, self.channel)
+    def __init__(self, audiences: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
+        self.audiences = {tuple(audience.split(".")) for audience in audiences}
+        self.heard: list[Envelope] = []
+        original = realtime.publish
+
+        def publish(envelope: Envelope) -> None:
+            if (envelope.audience, str(envelope.target)) in self.audiences:
+                self.heard.append(envelope)
+            original(envelope)
+
+        monkeypatch.setattr(realtime, "publish", publish)
 
     def events(self) -> list[dict[str, Any]]:
-        """Every event delivered so far (and consume them)."""
-
-        async def drain() -> list[dict[str, Any]]:
-            received = []
-            while True:
-                try:
-                    # group_send has already queued everything it sends; the wait
-                    # only ends the drain, it is not a timing assertion.
-                    received.append(await asyncio.wait_for(self.layer.receive(self.channel), 0.01))
-                except TimeoutError:
-                    return received
-
-        return async_to_sync(drain)()
+        """Every event heard so far, as a dict with its operation as ``type`` (and consume them)."""
+        heard, self.heard = self.heard, []
+        return [{**dataclasses.asdict(envelope), "type": envelope.op} for envelope in heard]
 
     def frames(self) -> list[tuple[str, dict[str, Any]]]:
-        """(event type, decoded frame) for every event delivered so far."""
+        """(operation, decoded frame) for every event heard so far."""
         return [(event["type"], json.loads(event["frame"])) for event in self.events()]
 
 
 @pytest.fixture
-def listen() -> Callable[..., GroupListener]:
-    """``listen("room.1", "user.2")`` hears what is published to those groups."""
-    return lambda *groups: GroupListener(groups)
+def listen(monkeypatch: pytest.MonkeyPatch) -> Callable[..., EventListener]:
+    """``listen("room.1", "user.2")`` hears what is published to those audiences."""
+    return lambda *audiences: EventListener(audiences, monkeypatch)

@@ -14,8 +14,9 @@ from channels.testing import WebsocketCommunicator
 from django.db import OperationalError, connections
 
 from accounts.models import User
-from chat import consumers, services
+from chat import services
 from chat.models import Membership, Message, Room
+from chat.realtime import consumer as consumers
 from tests.chat.conftest import Connect, socket_for
 from tests.factories import MessageFactory, RoomFactory
 
