@@ -146,6 +146,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # Namespaces every key and channel the chat uses in Redis, so deployments can share one.
 CHAT_REDIS_PREFIX = os.environ.get("CHAT_REDIS_PREFIX", "chat")
 
+# A token that lets Prometheus read /metrics (Authorization: Bearer ...); staff may always.
+CHAT_METRICS_TOKEN = os.environ.get("CHAT_METRICS_TOKEN", "")
+
 # Chat limits.
 CHAT_SEND_RATE = float(os.environ.get("CHAT_SEND_RATE", "5"))
 CHAT_SEND_BURST = int(os.environ.get("CHAT_SEND_BURST", "20"))

@@ -1,8 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from chatsite import ops
+
 urlpatterns = [
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("chat.urls")),
 ]
+
+handler500 = "chatsite.ops.server_error"

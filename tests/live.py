@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -69,8 +70,14 @@ def redis_server_binary() -> str:
 
 
 class RedisServer:
-    def __init__(self) -> None:
-        self.port = free_port()
+    """A private redis-server; it can be killed, paused and brought back on the same port.
+
+    ``args`` adds to its command line (a replica, a sentinel: see RedisSentinelSet).
+    """
+
+    def __init__(self, *, port: int | None = None, args: tuple[str, ...] = ()) -> None:
+        self.port = port or free_port()
+        self.args = args
         self.dir = tempfile.mkdtemp(prefix="chat-redis-")
         self.process: subprocess.Popen | None = None
 
@@ -78,30 +85,53 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    def command(self) -> list[str]:
+        return [
+            redis_server_binary(),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            self.dir,
+            *self.args,
+        ]
+
     def start(self) -> RedisServer:
-        self.process = subprocess.Popen(
-            [
-                redis_server_binary(),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.dir,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_for_port(self.port, self.process)
         return self
 
+    def kill(self) -> None:
+        """SIGKILL: gone at once, connections reset."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def restart(self) -> None:
+        """Start again on the same port (after ``kill``), empty."""
+        self.kill()
+        self.start()
+
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)  # a paused server cannot exit
             _stop(self.process)
+            self.process = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

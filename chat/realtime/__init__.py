@@ -139,6 +139,22 @@ def _publish_without_loop(envelope: Envelope) -> None:
         metrics.EVENTS_PUBLISHED.inc()
 
 
+def close_all_sockets() -> int:
+    """The server is stopping: every socket finishes the frame it is handling, then
+    closes with 1001. Returns how many sockets there were."""
+    sockets = HUB.sockets()
+    for socket in sockets:
+        socket.shut_down()
+    return len(sockets)
+
+
+async def wait_for_sockets_closed(timeout: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(HUB) and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+
+
 async def shutdown() -> None:
     """Stop the bus of this process's runtime (tests, and the server on exit)."""
     global _runtime

@@ -52,12 +52,15 @@ db = database_sync_to_async
 
 
 async def _resume(coroutine: Coroutine[Any, Any, Any], waiting: Any) -> None:
-    """Finish driving ``coroutine``, which was started by hand and is suspended on ``waiting``."""
+    """Finish driving ``coroutine``, which was started by hand and is suspended on ``waiting``
+    (what it yielded: a future, or None for a bare yield), as a Task would."""
     while True:
         try:
             if waiting is None:
-                await asyncio.sleep(0)  # a bare yield
+                await asyncio.sleep(0)
             else:
+                # A Task clears this flag on the futures it is handed; so do we.
+                waiting._asyncio_future_blocking = False
                 await waiting
         except BaseException as error:
             if waiting is not None and waiting.done():
@@ -73,6 +76,25 @@ async def _resume(coroutine: Coroutine[Any, Any, Any], waiting: Any) -> None:
 
 class ChatConsumer(AsyncWebsocketConsumer):
     """One socket. It implements the hub's Socket protocol (deliver, close_soon, ...)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hub: Hub | None = None
+        self.socket_id = ""
+        self.rooms: dict[int, str] = {}  # room id -> slug: the rooms this socket hears
+        self.room_ids: dict[str, int] = {}  # slug -> room id
+        self.touched: dict[int, int] = {}
+        self.ready = False  # hello sent
+        self.resync_pending = False
+        self.strikes = 0
+        self.stopping = False  # the server is shutting down
+        self.busy = False  # a client frame is being handled
+        # The outgoing side: everything for the client, in order.
+        self._closing = False
+        self._close_code = 0
+        self._sending = False  # a send is waiting for the client; later text waits in _buffer
+        self._buffer: deque[str] = deque()
+        self._buffered_chars = 0
 
     async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
         # No channel layer: events come from the hub. One frame at a time, in order,
@@ -103,20 +125,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _connect(self) -> None:
         self.socket_id = f"{realtime.PROCESS_ID}.{next(_socket_numbers)}"
-        self.rooms: dict[int, str] = {}  # room id -> slug: the rooms this socket hears
-        self.room_ids: dict[str, int] = {}  # slug -> room id
-        self.touched: dict[int, int] = {}
-        self.ready = False
-        self.resync_pending = False
-        self.strikes = 0
-        self.hub: Hub | None = None
-        self.stopping = False
-        self.busy = False
-        self._closing = False
-        self._close_code = 0
-        self._sending = False
-        self._buffer: deque[str] = deque()
-        self._buffered_chars = 0
         await self.base_send({"type": "websocket.accept"})
         try:
             self.user = await get_user(self.scope)

@@ -56,6 +56,9 @@ class Socket(Protocol):
     def resync(self, rooms: list[tuple[int, dict]], since: int) -> None:
         """Hear exactly ``rooms`` (as read when the change counter was ``since``); tell the client."""
 
+    def shut_down(self) -> None:
+        """The server is stopping: close with 1001 once the frame being handled is done."""
+
 
 class Hub:
     def __init__(self) -> None:

@@ -269,6 +269,8 @@ class ChatApp {
     switch (frame.type) {
       case "hello":
         return this.onHello(frame);
+      case "resync":
+        return this.onResync(frame);
       case "history":
         return this.onHistory(frame);
       case "message":
@@ -321,6 +323,12 @@ class ChatApp {
       this.applyRoomState();
     }
     this.renderSidebar();
+  }
+
+  /** Events may have been lost on the server's side: the room list afresh, then catch up. */
+  onResync(frame) {
+    this.onHello({ rooms: frame.rooms });
+    if (this.slug) this.catchUp();
   }
 
   onMessage(frame) {
