@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from chat.realtime import metrics, redis_conf
+from chatsite.middleware import database_unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -94,13 +95,9 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: what the user sees when a page fails. A database that cannot be
-    reached is a 503 with Retry-After; anything else a plain apology. Neither page
-    touches the database, which may be what failed."""
-    error = sys.exc_info()[1]
-    if isinstance(error, DatabaseError):
-        logger.warning("A page failed because the database did not answer: %s", error)
-        response = HttpResponse(loader.render_to_string("errors/503.html"), status=503)
-        response["Retry-After"] = "5"
-        return response
+    """handler500: what the user sees when a page fails outside a view (in a middleware,
+    say). A database that cannot be reached is the 503 page; anything else a plain
+    apology. Neither touches the database, which may be what failed."""
+    if isinstance(sys.exc_info()[1], DatabaseError):
+        return database_unavailable_response()
     return HttpResponse(loader.render_to_string("errors/500.html"), status=500)

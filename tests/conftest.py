@@ -46,7 +46,7 @@ def live_database() -> Iterator[LiveDatabase]:
 
 @pytest.fixture(scope="module")
 def live_chat() -> Iterator[ChatServer]:
-    """One Daphne process on a fresh database with the in-memory layer."""
+    """One server process on a fresh database, without Redis."""
     database = LiveDatabase(os.environ.get("DATABASE_URL", "")).create()
     server = ChatServer(database).start()
     try:
@@ -58,7 +58,7 @@ def live_chat() -> Iterator[ChatServer]:
 
 @pytest.fixture(scope="module")
 def chat_pair(redis_url: str) -> Iterator[tuple[ChatServer, ChatServer]]:
-    """Two Daphne processes sharing one database and one Redis."""
+    """Two server processes sharing one database and one Redis."""
     database = LiveDatabase(os.environ.get("DATABASE_URL", "")).create()
     # Generous limits: these tests post many messages quickly on purpose.
     env = {"CHAT_SEND_RATE": "500", "CHAT_SEND_BURST": "500"}

@@ -1,7 +1,7 @@
 """Real processes for the integration and browser tests.
 
 ``RedisServer`` runs a private redis-server; ``LiveDatabase`` makes a fresh
-database the server processes share; ``ChatServer`` runs one Daphne process;
+database the server processes share; ``ChatServer`` runs one server process;
 ``HttpSession`` and ``ws_connect`` act as a user would, over HTTP and WebSocket.
 Everything binds to 127.0.0.1 on free ports and is stopped by its owner.
 """
@@ -196,14 +196,14 @@ class LiveDatabase:
 
 
 class ChatServer:
-    """One Daphne process serving the chat."""
+    """One server process serving the chat, as it runs in production (chatsite.server)."""
 
     def __init__(self, database: LiveDatabase, *, redis_url: str = "", env: dict[str, str] | None = None):
         self.port = free_port()
         self.env = _server_env(
             {**database.env, **({"REDIS_URL": redis_url} if redis_url else {}), **(env or {})}
         )
-        self.log = tempfile.NamedTemporaryFile(prefix="chat-daphne-", suffix=".log", delete=False)  # noqa: SIM115
+        self.log = tempfile.NamedTemporaryFile(prefix="chat-server-", suffix=".log", delete=False)  # noqa: SIM115
         self.process: subprocess.Popen | None = None
 
     @property
@@ -216,16 +216,7 @@ class ChatServer:
 
     def start(self) -> ChatServer:
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "chatsite.asgi:application",
-            ],
+            [sys.executable, "-m", "chatsite.server", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT,
             env=self.env,
             stdout=self.log,

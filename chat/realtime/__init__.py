@@ -20,6 +20,7 @@ import logging
 import uuid
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from chat.realtime.envelope import Envelope
 from chat.realtime.hub import Hub, Socket
@@ -77,9 +78,13 @@ class Runtime:
             sockets, self._resync_wanted = self._resync_wanted, set()
             try:
                 await resync_sockets(self.hub, list(sockets))
-            except Exception:
+            except DatabaseError as error:
                 # The database is down too; try again shortly, nobody is forgotten.
-                logger.warning("Resync failed; retrying", exc_info=True)
+                logger.warning("Resync failed (%s); retrying", error)
+                self._resync_wanted.update(sockets)
+                await asyncio.sleep(1.0)
+            except Exception:
+                logger.exception("Resync failed; retrying")
                 self._resync_wanted.update(sockets)
                 await asyncio.sleep(1.0)
 

@@ -128,8 +128,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.base_send({"type": "websocket.accept"})
         try:
             self.user = await get_user(self.scope)
-        except Exception:
-            logger.warning("Could not read the session of a new socket", exc_info=True)
+        except DatabaseError as error:
+            logger.warning("A socket could not read its session (%s); closed with 1013", error)
             await self._close_now(CLOSE_TRY_AGAIN)
             return
         if not self.user.is_authenticated:
@@ -148,8 +148,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 self.joined_room(room_id, slug)
             # Subscribed first, last_seq read after: nothing committed after hello is missed.
             found = (await db(selectors.room_summaries_for_users)([self.user_id]))[self.user_id]
+        except DatabaseError as error:
+            logger.warning("A socket could not be set up (%s); closed with 1013", error)
+            await self._close_now(CLOSE_TRY_AGAIN)
+            return
         except Exception:
-            logger.warning("Could not set up a socket; the client will retry", exc_info=True)
+            logger.exception("A socket could not be set up; closed with 1013")
             await self._close_now(CLOSE_TRY_AGAIN)
             return
         self.hub.reconcile(self, [(room_id, summary["slug"]) for room_id, summary in found], since)
@@ -196,8 +200,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 self.strikes += 1
                 if self.strikes >= FLOOD_STRIKES:
                     self.close_soon(CLOSE_FLOODING)
-        except DatabaseError:
-            logger.warning("Storage failed while handling a frame", exc_info=True)
+        except DatabaseError as error:
+            # An outage, not a bug: one line, and the client is told to retry.
+            logger.warning("The database failed while handling a frame: %s", error)
             self._send_error(Unavailable(), ref)
         except Exception:
             logger.exception("A frame failed")

@@ -1,5 +1,5 @@
 """The chat page in a real browser: headless Chromium, driven by Playwright,
-against a real Daphne server (the ``live_chat`` fixture).
+against a real server process (the ``live_chat`` fixture).
 
 Each user is a separate browser context, so each has their own session
 cookie, exactly like two people on two machines.

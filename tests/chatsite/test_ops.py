@@ -88,7 +88,7 @@ def test_without_a_token_configured_no_bearer_is_accepted(settings) -> None:
     assert response.status_code == 403
 
 
-def test_a_page_whose_database_is_down_is_a_friendly_503(monkeypatch) -> None:
+def test_a_page_whose_database_is_down_is_a_friendly_503(monkeypatch, caplog) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(UserFactory())
 
@@ -105,6 +105,9 @@ def test_a_page_whose_database_is_down_is_a_friendly_503(monkeypatch) -> None:
     assert "back in a moment" in page
     assert "Traceback" not in page
     assert "Connection refused" not in page
+    # Logged, without a stack trace: an outage is not a bug.
+    assert caplog.records
+    assert all(record.exc_info is None for record in caplog.records)
 
 
 def test_any_other_failure_is_a_plain_500_without_internals(monkeypatch) -> None:

@@ -1,4 +1,4 @@
-"""The transport rules of the protocol, checked against a real Daphne process."""
+"""The transport rules of the protocol, checked against a real server process."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Two real Daphne processes sharing one database and one Redis, with real clients."""
+"""Two real server processes sharing one database and one Redis, with real clients."""
 
 from __future__ import annotations
 

@@ -1,0 +1,36 @@
+"""Site-wide middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.template import loader
+
+logger = logging.getLogger(__name__)
+
+
+def database_unavailable_response() -> HttpResponse:
+    """A friendly 503 that asks to retry; rendering it touches no database."""
+    response = HttpResponse(loader.render_to_string("errors/503.html"), status=503)
+    response["Retry-After"] = "5"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that fails because the database does not answer gets the 503 page, and
+    the log gets one line: an outage is not a bug, and needs no stack trace."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DatabaseError):
+            logger.warning("%s %s: the database did not answer (%s)", request.method, request.path, exception)
+            return database_unavailable_response()
+        return None
