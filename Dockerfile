@@ -1,4 +1,4 @@
-# The chat server image: Daphne serving HTTP and WebSockets on port 8000.
+# The chat server image: chatsite.server (Uvicorn) serving HTTP and WebSockets on port 8000.
 # Configure it with environment variables (see .env.example); docker-compose.yml
 # runs it beside PostgreSQL and Redis.
 FROM python:3.11-slim
@@ -31,6 +31,7 @@ USER chat
 
 EXPOSE 8000
 
-# Migrations run at each start (they are a no-op when the schema is current),
-# then Daphne replaces the shell so it receives signals directly.
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne --bind 0.0.0.0 --port 8000 --proxy-headers chatsite.asgi:application"]
+# The server runs as PID 1, so SIGTERM (docker stop) reaches it directly and
+# it closes sockets with 1001. Migrations are a separate step (docker-compose.yml
+# runs them once, before the replicas start): `python manage.py migrate`.
+CMD ["python", "-m", "chatsite.server", "--host=0.0.0.0", "--port=8000", "--proxy-headers", "--forwarded-allow-ips=*"]
