@@ -38,8 +38,10 @@ class Runtime:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         from chat.realtime.bus import RedisBus
+        from chat.realtime.writer import SendWriter
 
         self.loop = loop
+        self.sends = SendWriter()
         self.hub = HUB
         self.hub.on_resync = self.resync
         self.bus: RedisBus | None = None

@@ -224,9 +224,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 raise
             result = services.SendResult(stored, created=False)
         else:
-            result = await db(services.message_create)(
-                user=self.user, room_slug=frame.room, body=frame.body, client_id=frame.client_id
-            )
+            request = services.SendRequest(self.user, frame.room, frame.body, frame.client_id)
+            result = await realtime.runtime().sends.send(request)
         self.strikes = 0
         message = result.message
         self._send_frame(protocol.ack_frame(frame.client_id, frame.room, message.seq, message.pk))

@@ -641,7 +641,7 @@ async def test_a_storage_failure_is_unavailable(
     def broken_storage(**kwargs: Any) -> None:
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "message_create", broken_storage)
+    monkeypatch.setattr(services, "messages_create", broken_storage)
     alice_ws, _ = await connect(alice)
     ws, _ = await connect(bob)
 

@@ -166,6 +166,93 @@ def test_sending_is_idempotent_by_author_and_client_id(
     assert public_room.last_seq == 1
 
 
+def test_a_batch_of_sends_gets_one_outcome_each_in_order(
+    alice: User,
+    bob: User,
+    carol: User,
+    public_room: Room,
+    private_room: Room,
+    listen: Listen,
+    django_capture_on_commit_callbacks,
+) -> None:
+    stored = post(bob, public_room, "stored before", client_id="old")
+    RoomFactory(slug="archived", created_by=alice, is_archived=True)
+    listener = listen(f"room.{public_room.pk}", f"room.{private_room.pk}")
+    sends = [
+        services.SendRequest(bob, "general", "one @alice", "b1"),
+        services.SendRequest(carol, "general", "not a member", "c1"),
+        services.SendRequest(alice, "secret", "in the other room", "a1"),
+        services.SendRequest(bob, "general", "", "b2"),
+        services.SendRequest(bob, "general", "a resend", "old"),
+        services.SendRequest(alice, "general", "two", "a2"),
+        services.SendRequest(carol, "secret", "hidden", "c2"),
+        services.SendRequest(alice, "archived", "too late", "a3"),
+        services.SendRequest(bob, "general", "one @alice", "b1"),  # resent within the batch
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = services.messages_create(sends=sends)
+
+    def describe(outcome) -> object:
+        if isinstance(outcome, ChatError):
+            return outcome.code
+        return (outcome.message.room.slug, outcome.message.seq, outcome.created)
+
+    assert [describe(outcome) for outcome in outcomes] == [
+        ("general", 2, True),
+        "forbidden",
+        ("secret", 1, True),
+        "too_long",
+        ("general", stored.seq, False),
+        ("general", 3, True),
+        "not_found",
+        "archived",
+        ("general", 2, False),
+    ]
+    assert outcomes[0].message.html == 'one <span class="mention">@alice</span>'
+    assert seqs(public_room) == [1, 2, 3]
+    assert [(op, frame["message"]["seq"]) for op, frame in listener.frames()] == [
+        ("frame", 2),
+        ("frame", 1),
+        ("frame", 3),
+    ]
+    assert Membership.objects.get(room=public_room, user=alice).last_read_seq == 3
+
+
+def test_a_batch_costs_one_transaction(
+    alice: User, bob: User, public_room: Room, django_assert_max_num_queries
+) -> None:
+    sends = [services.SendRequest(bob if n % 2 else alice, "general", f"m{n}", f"c{n}") for n in range(20)]
+
+    # The stored-sends read, then per send one UPDATE (it authorizes and numbers),
+    # one INSERT for all, one read marker per author and room; one commit.
+    with django_assert_max_num_queries(1 + 20 + 1 + 2 + 2):
+        outcomes = services.messages_create(sends=sends)
+
+    assert [outcome.message.seq for outcome in outcomes] == list(range(1, 21))
+
+
+def test_a_batch_that_races_another_writer_falls_back_to_one_by_one(
+    monkeypatch, public_room: Room, bob: User
+) -> None:
+    from chat.services import messages
+
+    already = post(bob, public_room, "stored elsewhere", client_id="raced")
+    # As if another process stored "raced" after this batch looked for stored sends.
+    monkeypatch.setattr(messages, "_stored_sends", lambda sends: {})
+
+    outcomes = services.messages_create(
+        sends=[
+            services.SendRequest(bob, "general", "new", "fresh"),
+            services.SendRequest(bob, "general", "stored elsewhere", "raced"),
+        ]
+    )
+
+    assert (outcomes[0].created, outcomes[0].message.seq) == (True, 2)
+    assert (outcomes[1].created, outcomes[1].message.pk) == (False, already.pk)
+    assert seqs(public_room) == [1, 2]
+
+
 def test_a_client_id_is_unique_per_author_only(public_room: Room, alice: User, bob: User) -> None:
     mine = post(bob, public_room, "mine", client_id="same")
     hers = post(alice, public_room, "hers", client_id="same")

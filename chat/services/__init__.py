@@ -1,0 +1,48 @@
+"""Every write the chat makes, and the events each one publishes after commit.
+
+Consumers, views, the admin and management commands call these functions and
+nothing else to change state, so each rule is enforced in one place. They are
+synchronous; async callers wrap them in ``database_sync_to_async``. One module
+per entity; ``from chat import services`` reaches them all.
+"""
+
+from chat.services.memberships import membership_add, membership_remove, membership_set_role, read_mark
+from chat.services.messages import (
+    SendRequest,
+    SendResult,
+    message_create,
+    message_delete,
+    message_edit,
+    messages_create,
+)
+from chat.services.rooms import (
+    direct_room_open,
+    room_archive,
+    room_create,
+    room_delete,
+    room_join,
+    room_leave,
+    room_unarchive,
+    room_update,
+)
+
+__all__ = [
+    "SendRequest",
+    "SendResult",
+    "direct_room_open",
+    "membership_add",
+    "membership_remove",
+    "membership_set_role",
+    "message_create",
+    "message_delete",
+    "message_edit",
+    "messages_create",
+    "read_mark",
+    "room_archive",
+    "room_create",
+    "room_delete",
+    "room_join",
+    "room_leave",
+    "room_unarchive",
+    "room_update",
+]

@@ -1,0 +1,69 @@
+"""Memberships: add, change the role of, and remove a member; read markers."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from chat import events, permissions, selectors
+from chat.exceptions import Forbidden, NotFound
+from chat.models import Membership, Room
+from chat.services.messages import system_note
+
+
+def membership_add(*, actor: User, room: Room, user: User, role: str = Membership.Role.MEMBER) -> Membership:
+    """Add ``user`` to ``room`` (a room admin or site staff does this)."""
+    permissions.check_can_manage_members(actor, room, selectors.membership_for(actor, room))
+    if not user.is_active:
+        raise NotFound(_("No such user."))
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            room=room, user=user, defaults={"role": role, "last_read_seq": 0}
+        )
+        if not created:
+            return membership
+        system_note(room, _("%(name)s was added.") % {"name": user.shown_name})
+        events.room_added(user.pk, room.pk, selectors.room_summary_for(user, room, membership))
+    return membership
+
+
+def membership_set_role(*, actor: User, membership: Membership, role: str) -> Membership:
+    room = membership.room
+    permissions.check_can_manage_members(actor, room, selectors.membership_for(actor, room))
+    if role not in Membership.Role.values:
+        raise Forbidden(_("Unknown role."))
+    if membership.role == role:
+        return membership
+    with transaction.atomic():
+        membership.role = role
+        membership.save(update_fields=["role"])
+        room.refresh_from_db(fields=["last_seq"])
+        events.room_updated(
+            room.pk, {membership.user_id: selectors.room_summary_for(membership.user, room, membership)}
+        )
+    return membership
+
+
+def membership_remove(*, actor: User, membership: Membership) -> None:
+    """Take ``membership.user`` out of the room; their sockets stop at once."""
+    room = membership.room
+    permissions.check_can_manage_members(actor, room, selectors.membership_for(actor, room))
+    with transaction.atomic():
+        user = membership.user
+        membership.delete()
+        events.room_removed(user.pk, room.pk, room.slug)
+        system_note(room, _("%(name)s was removed.") % {"name": user.shown_name})
+
+
+def read_mark(*, user: User, room_slug: str, seq: int, origin: str | None = None) -> int:
+    """Move the user's read marker forward to ``seq`` (never back); returns the marker."""
+    room, membership = selectors.room_access(user, room_slug)
+    if membership is None:
+        raise Forbidden(_("You are not a member of #%(room)s.") % {"room": room.slug})
+    seq = min(seq, room.last_seq)
+    with transaction.atomic():
+        updated = Membership.objects.filter(pk=membership.pk, last_read_seq__lt=seq).update(last_read_seq=seq)
+        if updated:
+            events.read_marked(user.pk, room.slug, seq, skip=origin)
+    return max(seq, membership.last_read_seq)

@@ -1,0 +1,289 @@
+"""Writing messages: send (one, or a batch in one transaction), edit, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from chat import events, permissions, protocol, selectors
+from chat.exceptions import ChatError, Forbidden, TooLong
+from chat.models import Membership, Message, Room
+from chat.realtime import metrics
+from chat.rendering import mentioned_names, render_body
+
+
+@dataclass(frozen=True, slots=True)
+class SendRequest:
+    user: User
+    room_slug: str
+    body: str
+    client_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    message: Message
+    created: bool
+
+
+def check_body(body: str) -> str:
+    if not body.strip() or len(body) > settings.CHAT_MAX_BODY:
+        raise TooLong(
+            _("A message must have between 1 and %(max)d characters.") % {"max": settings.CHAT_MAX_BODY}
+        )
+    return body
+
+
+def render(body: str, known_usernames: set[str] | None = None) -> str:
+    """The body's HTML; ``known_usernames`` (a superset of its mentions that exist) saves a query."""
+    names = mentioned_names(body)
+    if known_usernames is None:
+        known_usernames = _existing_usernames(names)
+    return render_body(body, names & known_usernames)
+
+
+def _existing_usernames(names: set[str]) -> set[str]:
+    if not names:
+        return set()
+    return set(User.objects.filter(username__in=names).values_list("username", flat=True))
+
+
+def _next_seq(room_id: int) -> int:
+    """Take the room's next seq; the row stays locked until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The table name is the model's own, not input.
+            f"UPDATE {Room._meta.db_table} SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq",  # noqa: S608
+            [room_id],
+        )
+        return cursor.fetchone()[0]
+
+
+def _next_seq_as_poster(user_id: int, room_slug: str) -> tuple[int, int] | None:
+    """Take the next seq of ``room_slug`` if the user may post there: (room id, seq), or None.
+
+    One statement checks membership and the archive state and takes the seq, so
+    the common case of a send costs no separate reads; a refusal is explained
+    afterwards by the ordinary checks.
+    """
+    room_table, membership_table = Room._meta.db_table, Membership._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The table names are the models' own, not input.
+            f"UPDATE {room_table} SET last_seq = last_seq + 1"  # noqa: S608
+            f" WHERE slug = %s AND is_archived = %s AND EXISTS (SELECT 1 FROM {membership_table} m"
+            f" WHERE m.room_id = {room_table}.id AND m.user_id = %s) RETURNING id, last_seq",
+            [room_slug, False, user_id],
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _published(message: Message, room_slug: str) -> Message:
+    events.message_created(message.room_id, protocol.message_payload(message, room_slug))
+    metrics.MESSAGES_STORED.inc()
+    return message
+
+
+def system_note(room: Room, body: str) -> Message:
+    """Store a message without an author (joins, removals) with the room's next seq.
+    Call inside a transaction."""
+    seq = _next_seq(room.pk)
+    room.last_seq = seq
+    message = Message.objects.create(room=room, seq=seq, author=None, body=body, html=render(body))
+    return _published(message, room.slug)
+
+
+def _stored_sends(sends: Sequence[SendRequest]) -> dict[tuple[int, str], Message]:
+    """The messages already stored under these (author, client_id) pairs."""
+    if not sends:
+        return {}
+    found = Message.objects.filter(
+        author_id__in={send.user.pk for send in sends}, client_id__in={send.client_id for send in sends}
+    ).select_related("room", "author")
+    return {(message.author_id, message.client_id): message for message in found}
+
+
+def _as_resend(send: SendRequest, stored: Message) -> SendResult | ChatError:
+    if stored.room.slug != send.room_slug:
+        return Forbidden(_("This client_id was already used for another room."))
+    return SendResult(stored, created=False)
+
+
+def _refusal(send: SendRequest) -> ChatError:
+    """Why ``send`` may not be posted (after the one-statement check said no)."""
+    stored = selectors.sent_message(send.user, send.client_id)
+    if stored is not None:
+        outcome = _as_resend(stored=stored, send=send)
+        if isinstance(outcome, SendResult):
+            raise _Resent(outcome)
+        return outcome
+    try:
+        room, membership = selectors.room_access(send.user, send.room_slug)
+        permissions.check_can_post(room, membership)
+    except ChatError as error:
+        return error
+    # Allowed by now: the membership or the archive state changed in between.
+    return Forbidden(_("You could not post in #%(room)s just then; try again.") % {"room": send.room_slug})
+
+
+class _Resent(Exception):
+    def __init__(self, result: SendResult) -> None:
+        self.result = result
+
+
+def messages_create(*, sends: Sequence[SendRequest]) -> list[SendResult | ChatError]:
+    """Post many messages in one transaction (group commit): one outcome per request,
+    in order. A repeated ``client_id`` gets the stored message (``created=False``).
+
+    Each message is authorized, numbered and stored exactly as ``message_create``
+    would; sharing the transaction only shares its cost. Callers rate-limit first
+    (chat.ratelimit), on the event loop.
+    """
+    outcomes: list[SendResult | ChatError | None] = [None] * len(sends)
+    for index, send in enumerate(sends):
+        try:
+            check_body(send.body)
+        except ChatError as error:
+            outcomes[index] = error
+    stored = _stored_sends([send for index, send in enumerate(sends) if outcomes[index] is None])
+    fresh: list[int] = []
+    first_of: dict[tuple[int, str], int] = {}  # a client_id twice in one batch: the second is a resend
+    repeats: list[tuple[int, int]] = []
+    for index, send in enumerate(sends):
+        if outcomes[index] is not None:
+            continue
+        key = (send.user.pk, send.client_id)
+        if key in stored:
+            outcomes[index] = _as_resend(send, stored[key])
+        elif key in first_of:
+            repeats.append((index, first_of[key]))
+        else:
+            first_of[key] = index
+            fresh.append(index)
+    try:
+        created, refused = _insert_batch(sends, fresh)
+    except IntegrityError:
+        # Another socket stored one of these client_ids at the same moment: the
+        # batch rolled back whole; take the requests one at a time.
+        created, refused = {}, []
+        for index in fresh:
+            outcomes[index] = _create_one(sends[index])
+    for index, message in created.items():
+        outcomes[index] = SendResult(message, created=True)
+    for index in refused:
+        try:
+            outcomes[index] = _refusal(sends[index])
+        except _Resent as resent:
+            outcomes[index] = resent.result
+    for index, first in repeats:
+        outcome = outcomes[first]
+        outcomes[index] = (
+            SendResult(outcome.message, created=False) if isinstance(outcome, SendResult) else outcome
+        )
+    return outcomes  # type: ignore[return-value]
+
+
+def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[int, Message], list[int]]:
+    if not fresh:
+        return {}, []
+    names = set().union(*(mentioned_names(sends[index].body) for index in fresh))
+    known = _existing_usernames(names)
+    created: dict[int, Message] = {}
+    refused: list[int] = []
+    with transaction.atomic():
+        read_upto: dict[tuple[int, int], int] = {}
+        for index in fresh:
+            send = sends[index]
+            taken = _next_seq_as_poster(send.user.pk, send.room_slug)
+            if taken is None:
+                refused.append(index)
+                continue
+            room_id, seq = taken
+            created[index] = Message(
+                room_id=room_id,
+                seq=seq,
+                author=send.user,
+                body=send.body,
+                html=render(send.body, known),
+                client_id=send.client_id,
+            )
+            read_upto[(room_id, send.user.pk)] = seq
+        Message.objects.bulk_create(created.values())
+        # Writing in a room means having read it up to there.
+        for (room_id, user_id), seq in read_upto.items():
+            Membership.objects.filter(room_id=room_id, user_id=user_id, last_read_seq__lt=seq).update(
+                last_read_seq=seq
+            )
+        for index, message in created.items():
+            _published(message, sends[index].room_slug)
+    return created, refused
+
+
+def _create_one(send: SendRequest) -> SendResult | ChatError:
+    try:
+        created, _refused = _insert_batch([send], [0])
+    except IntegrityError:
+        stored = selectors.sent_message(send.user, send.client_id)
+        if stored is None:
+            raise
+        return _as_resend(send, stored)
+    if created:
+        return SendResult(created[0], created=True)
+    try:
+        return _refusal(send)
+    except _Resent as resent:
+        return resent.result
+
+
+def message_create(*, user: User, room_slug: str, body: str, client_id: str) -> SendResult:
+    """Post ``body`` as ``user``. A repeated ``client_id`` returns the stored message.
+
+    Callers rate-limit first (chat.ratelimit), on the event loop.
+    """
+    [outcome] = messages_create(sends=[SendRequest(user, room_slug, body, client_id)])
+    if isinstance(outcome, ChatError):
+        raise outcome
+    return outcome
+
+
+def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
+    room, membership = selectors.room_access(user, room_slug)
+    message = selectors.message_in_room(room, seq)
+    permissions.check_can_edit_message(user, message)
+    permissions.check_can_post(room, membership)
+    check_body(body)
+    with transaction.atomic():
+        message.body = body
+        message.html = render(body)
+        message.edited_at = timezone.now()
+        message.save(update_fields=["body", "html", "edited_at"])
+        events.message_edited(room.pk, protocol.message_payload(message, room.slug))
+    return message
+
+
+def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
+    """Turn a message into a tombstone: its seq stays, its text goes."""
+    room = selectors.room_by_slug(room_slug)
+    membership = selectors.membership_for(user, room) if room is not None else None
+    permissions.check_can_reach_room(user, room, membership)
+    message = selectors.message_in_room(room, seq)
+    permissions.check_can_delete_message(user, message, membership)
+    if not permissions.is_moderator(user):
+        permissions.check_not_archived(room)
+    if message.is_deleted:
+        return message
+    with transaction.atomic():
+        message.body = ""
+        message.html = ""
+        message.deleted_at = timezone.now()
+        message.deleted_by = user
+        message.save(update_fields=["body", "html", "deleted_at", "deleted_by"])
+        events.message_deleted(room.pk, room.slug, seq)
+    return message

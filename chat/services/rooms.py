@@ -1,0 +1,166 @@
+"""Rooms: create, update, archive, delete, join, leave, and direct conversations."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from chat import events, permissions, protocol, selectors
+from chat.exceptions import BadRequest, Forbidden
+from chat.models import Membership, Room
+from chat.services.messages import system_note
+
+
+def _unique_slug(base: str) -> str:
+    base = (slugify(base) or "room")[:56]
+    slug, n = base, 2
+    while Room.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def room_create(
+    *, creator: User, name: str, slug: str = "", topic: str = "", is_private: bool = False
+) -> Room:
+    """Create a room; its creator becomes its first member and room admin."""
+    name = name.strip()
+    if not name:
+        raise BadRequest(_("A room needs a name."))
+    slug = slugify(slug) if slug else _unique_slug(name)
+    if not slug:
+        raise Forbidden(_("A room's address may use letters, digits and hyphens."))
+    with transaction.atomic():
+        if Room.objects.filter(slug=slug).exists():
+            raise Forbidden(_("The address #%(slug)s is taken.") % {"slug": slug})
+        room = Room.objects.create(
+            slug=slug, name=name, topic=topic.strip(), is_private=is_private, created_by=creator
+        )
+        Membership.objects.create(room=room, user=creator, role=Membership.Role.ADMIN)
+    return room
+
+
+def _members_changed(room: Room) -> None:
+    """After commit, send every member their own summary of ``room``."""
+    memberships = list(room.memberships.select_related("user"))
+    summaries = {}
+    for membership in memberships:
+        name = None
+        if room.is_direct:
+            others = [m.user.shown_name for m in memberships if m.user_id != membership.user_id]
+            name = others[0] if others else None
+        summaries[membership.user_id] = protocol.room_summary(room, membership, name)
+    events.room_updated(room.pk, summaries)
+
+
+def room_update(
+    *,
+    actor: User,
+    room: Room,
+    name: str | None = None,
+    topic: str | None = None,
+    is_private: bool | None = None,
+    is_archived: bool | None = None,
+) -> Room:
+    """Rename, re-topic, make private or public, archive or unarchive a room."""
+    permissions.check_can_manage_room(actor, room, selectors.membership_for(actor, room))
+    changes = {"name": name, "topic": topic, "is_private": is_private, "is_archived": is_archived}
+    fields = [
+        field for field, value in changes.items() if value is not None and getattr(room, field) != value
+    ]
+    if "name" in fields and not name.strip():
+        raise BadRequest(_("A room needs a name."))
+    if not fields:
+        return room
+    if room.is_direct and "is_private" in fields:
+        raise Forbidden(_("A direct conversation is always private."))
+    with transaction.atomic():
+        for field in fields:
+            setattr(room, field, changes[field])
+        room.save(update_fields=fields)
+        # Re-read last_seq so the summaries carry the committed value.
+        room.refresh_from_db(fields=["last_seq"])
+        _members_changed(room)
+    return room
+
+
+def room_archive(*, actor: User, room: Room) -> Room:
+    return room_update(actor=actor, room=room, is_archived=True)
+
+
+def room_unarchive(*, actor: User, room: Room) -> Room:
+    return room_update(actor=actor, room=room, is_archived=False)
+
+
+def room_delete(*, actor: User, room: Room) -> None:
+    """Delete a room and all its messages; its members' sockets get ``removed``."""
+    permissions.check_can_manage_room(actor, room, selectors.membership_for(actor, room))
+    with transaction.atomic():
+        member_ids = list(room.memberships.values_list("user_id", flat=True))
+        room_id, slug = room.pk, room.slug
+        room.delete()
+        for user_id in member_ids:
+            events.room_removed(user_id, room_id, slug)
+
+
+def room_join(*, user: User, room_slug: str, origin: str | None = None) -> Membership:
+    """Join a public room. Joining twice is harmless."""
+    room, membership = selectors.room_access(user, room_slug)
+    if membership is not None:
+        return membership
+    permissions.check_can_join(room, membership)
+    try:
+        with transaction.atomic():
+            system_note(room, _("%(name)s joined.") % {"name": user.shown_name})
+            # The join note is the newest message; a new member has read up to it.
+            membership = Membership.objects.create(room=room, user=user, last_read_seq=room.last_seq)
+            events.room_added(
+                user.pk, room.pk, selectors.room_summary_for(user, room, membership), skip=origin
+            )
+    except IntegrityError:
+        # Joined from another tab at the same moment; that join stands.
+        return Membership.objects.get(room=room, user=user)
+    return membership
+
+
+def room_leave(*, user: User, room_slug: str, origin: str | None = None) -> None:
+    room, membership = selectors.room_access(user, room_slug)
+    permissions.check_can_leave(room, membership)
+    with transaction.atomic():
+        membership.delete()
+        # Unsubscribe their sockets before the note goes out, so they don't get it.
+        events.room_removed(user.pk, room.pk, room.slug, skip=origin)
+        system_note(room, _("%(name)s left.") % {"name": user.shown_name})
+
+
+def direct_room_open(*, user: User, other: User) -> Room:
+    """The direct conversation between two users, created on first use."""
+    if other.pk == user.pk:
+        raise Forbidden(_("A direct conversation needs another person."))
+    low, high = sorted([user.pk, other.pk])
+    key = f"{low}:{high}"
+    room = Room.objects.filter(direct_key=key).first()
+    if room is not None:
+        return room
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(
+                slug=f"dm-{low}-{high}",
+                name=f"{user.username}, {other.username}",
+                is_private=True,
+                is_direct=True,
+                direct_key=key,
+                created_by=user,
+            )
+            Membership.objects.bulk_create(
+                [Membership(room=room, user=user), Membership(room=room, user=other)]
+            )
+            for member, partner in ((user, other), (other, user)):
+                membership = Membership(room=room, user=member)
+                summary = protocol.room_summary(room, membership, partner.shown_name)
+                events.room_added(member.pk, room.pk, summary)
+    except IntegrityError:
+        # Both opened it at the same moment; the other transaction won.
+        return Room.objects.get(direct_key=key)
+    return room
