@@ -187,12 +187,12 @@ class ChatClient:
         return any(seq > high + 1 for seq in self.shown.get(room, {}))
 
     def _catch_up_if_behind(self, room: str, last_seq: int) -> None:
-        if last_seq > self.high.get(room, 0):
+        if last_seq > self.high.get(room, 0) or self._has_gap(room):
             self._ask_history(room)
 
     def _ask_history(self, room: str) -> None:
-        if room in self._catching_up:
-            return
+        if room in self._catching_up or self.ws is None or not self.ready.is_set():
+            return  # before hello (events may come first): hello's catch-up asks
         self._catching_up.add(room)
         frame = {"type": "history", "room": room, "after_seq": self.high.get(room, 0), "limit": HISTORY_PAGE}
         task = asyncio.ensure_future(self._send(frame))

@@ -1,13 +1,19 @@
 """Real processes for the integration and browser tests.
 
-``RedisServer`` runs a private redis-server; ``LiveDatabase`` makes a fresh
-database the server processes share; ``ChatServer`` runs one server process;
-``HttpSession`` and ``ws_connect`` act as a user would, over HTTP and WebSocket.
+``RedisServer`` runs a private redis-server, and ``RedisSentinelSet`` a primary,
+its replica and a sentinel; ``LiveDatabase`` makes a fresh database the server
+processes share, and ``provision`` fills it with signed-in users fast;
+``TcpProxy`` stands between the servers and PostgreSQL and can cut them off;
+``ChatServer`` runs one server process (and kills or stops it); ``HttpSession``
+and ``ws_connect`` act as a user would, over HTTP and WebSocket;
+``delivery_problems`` checks the delivery promise on protocol clients.
 Everything binds to 127.0.0.1 on free ports and is stopped by its owner.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -18,7 +24,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -47,6 +55,17 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) 
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"nothing listened on port {port} within {timeout} s")
+
+
+def _wait_until(condition: Any, what: str, timeout: float = 30.0) -> None:
+    """Poll ``condition()`` (errors count as not yet) until it is true, or fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if condition():
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"gave up waiting for {what} after {timeout} s")
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -135,6 +154,87 @@ class RedisServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class RedisSentinelSet:
+    """A Redis primary, a replica of it and one sentinel that watches them, on free ports.
+
+    The sentinel declares the primary down after ``down_after_ms`` of silence and
+    promotes the replica; ``url`` is the REDIS_URL that follows it
+    (chat/realtime/redis_conf.py). The sentinel rewrites its configuration file
+    as it learns, so the file lives in a temporary directory of its own.
+    """
+
+    SERVICE = "mymaster"
+
+    def __init__(self, *, down_after_ms: int = 1000, failover_timeout_ms: int = 3000) -> None:
+        self.primary = RedisServer()
+        self.replica = RedisServer(args=("--replicaof", "127.0.0.1", str(self.primary.port)))
+        self.sentinel_port = free_port()
+        self.down_after_ms = down_after_ms
+        self.failover_timeout_ms = failover_timeout_ms
+        self.dir = tempfile.mkdtemp(prefix="chat-sentinel-")
+        self.sentinel: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis+sentinel://127.0.0.1:{self.sentinel_port}/{self.SERVICE}/0"
+
+    def _client(self, port: int):
+        import redis
+
+        return redis.Redis(host="127.0.0.1", port=port, socket_timeout=2, socket_connect_timeout=2)
+
+    def start(self) -> RedisSentinelSet:
+        self.primary.start()
+        self.replica.start()
+        _wait_until(
+            lambda: self._client(self.replica.port).info("replication").get("master_link_status") == "up",
+            "the replica to sync with the primary",
+        )
+        conf = Path(self.dir) / "sentinel.conf"
+        conf.write_text(
+            f"port {self.sentinel_port}\n"
+            "bind 127.0.0.1\n"
+            f"dir {self.dir}\n"
+            f"sentinel monitor {self.SERVICE} 127.0.0.1 {self.primary.port} 1\n"
+            f"sentinel down-after-milliseconds {self.SERVICE} {self.down_after_ms}\n"
+            f"sentinel failover-timeout {self.SERVICE} {self.failover_timeout_ms}\n"
+            f"sentinel parallel-syncs {self.SERVICE} 1\n"
+        )
+        self.sentinel = subprocess.Popen(
+            [redis_server_binary(), str(conf), "--sentinel"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_for_port(self.sentinel_port, self.sentinel)
+        # A failover needs a replica to promote: wait until the sentinel has found it.
+        _wait_until(self._sentinel_knows_the_replica, "the sentinel to discover the replica")
+        return self
+
+    def _sentinel_knows_the_replica(self) -> bool:
+        replicas = self._client(self.sentinel_port).sentinel_slaves(self.SERVICE)
+        return any(
+            int(r["port"]) == self.replica.port
+            and not ({"s_down", "disconnected"} & set(r["flags"].split(",")))
+            for r in replicas
+        )
+
+    def primary_port(self) -> int:
+        """The port of the server the sentinel names as primary now."""
+        _host, port = self._client(self.sentinel_port).sentinel_get_master_addr_by_name(self.SERVICE)
+        return int(port)
+
+    def kill_primary(self) -> None:
+        self.primary.kill()
+
+    def stop(self) -> None:
+        if self.sentinel is not None:
+            _stop(self.sentinel)
+            self.sentinel = None
+        self.replica.stop()
+        self.primary.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 def _server_env(extra: dict[str, str]) -> dict[str, str]:
     env = {
         key: value
@@ -195,6 +295,193 @@ class LiveDatabase:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# The script ``provision`` runs with a server's environment: JSON in, JSON out.
+_PROVISION_SCRIPT = """
+import json
+import sys
+from datetime import timedelta
+
+import django
+
+django.setup()
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from accounts.models import User
+from chat.models import Membership, Room
+
+spec = json.load(sys.stdin)
+names = spec["usernames"]
+password = make_password(spec["password"])  # hashed once, shared by every user
+with transaction.atomic():
+    User.objects.bulk_create([User(username=name, password=password) for name in names], batch_size=500)
+    by_name = {user.username: user for user in User.objects.filter(username__in=names)}
+    users = [by_name[name] for name in names]
+    rooms = {slug: Room.objects.create(slug=slug, name=slug) for slug in spec["rooms"]}
+    memberships = [
+        Membership(room=rooms[slug], user=users[n]) for slug, ns in spec["rooms"].items() for n in ns
+    ]
+    Membership.objects.bulk_create(memberships, batch_size=500)
+    store = SessionStore()
+    expire = timezone.now() + timedelta(days=1)
+    keys = [get_random_string(32, VALID_KEY_CHARS) for _ in users]
+    Session.objects.bulk_create(
+        [
+            Session(
+                session_key=key,
+                session_data=store.encode(
+                    {
+                        "_auth_user_id": str(user.pk),
+                        "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                        "_auth_user_hash": user.get_session_auth_hash(),
+                    }
+                ),
+                expire_date=expire,
+            )
+            for user, key in zip(users, keys)
+        ],
+        batch_size=500,
+    )
+json.dump([{"username": u.username, "id": u.pk, "session_key": k} for u, k in zip(users, keys)], sys.stdout)
+"""
+
+
+def provision(
+    database: LiveDatabase, usernames: list[str], rooms: dict[str, list[int]] | None = None
+) -> list[dict[str, Any]]:
+    """Create users, rooms with their members (``rooms``: slug -> indexes into
+    ``usernames``) and one real signed-in Django session per user, in one transaction,
+    as the servers would see them; far faster than signing up over HTTP.
+
+    Returns ``{"username", "id", "session_key"}`` for each user, in order."""
+    result = subprocess.run(
+        [sys.executable, "-c", _PROVISION_SCRIPT],
+        cwd=ROOT,
+        env=_server_env(database.env),
+        input=json.dumps({"usernames": usernames, "rooms": rooms or {}, "password": "provisioned-pass-1"}),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"provisioning failed:\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+def signed_in(base_url: str, user: dict[str, Any]) -> HttpSession:
+    """An HttpSession that carries a provisioned user's session cookie."""
+    session = HttpSession(base_url)
+    session.username = user["username"]
+    host = urllib.parse.urlsplit(base_url).hostname or "127.0.0.1"
+    session.cookies.set_cookie(
+        http.cookiejar.Cookie(
+            version=0,
+            name="sessionid",
+            value=user["session_key"],
+            port=None,
+            port_specified=False,
+            domain=host,
+            domain_specified=False,
+            domain_initial_dot=False,
+            path="/",
+            path_specified=True,
+            secure=False,
+            expires=None,
+            discard=True,
+            comment=None,
+            comment_url=None,
+            rest={},
+        )
+    )
+    return session
+
+
+class TcpProxy:
+    """Forwards TCP from a free 127.0.0.1 port to ``target``; a database outage on demand.
+
+    ``cut()`` closes every connection (with a reset) and refuses new ones;
+    ``restore()`` listens again on the same port. Runs its own event loop in a
+    thread, so it keeps forwarding whatever the test's loop is doing.
+    """
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="tcp-proxy", daemon=True)
+        self.listener: asyncio.Server | None = None
+        self.connections: set[asyncio.StreamWriter] = set()
+        self.forwarded = 0  # connections forwarded so far
+
+    def _call(self, coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=10)
+
+    def start(self) -> TcpProxy:
+        self.thread.start()
+        self._call(self._listen())
+        return self
+
+    async def _listen(self) -> None:
+        self.listener = await asyncio.start_server(self._forward, "127.0.0.1", self.port, reuse_address=True)
+
+    async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self.forwarded += 1
+        self.connections.update((writer, upstream_writer))
+        try:
+            await asyncio.gather(self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer))
+        finally:
+            for end in (writer, upstream_writer):
+                self.connections.discard(end)
+                end.transport.abort()
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except OSError:
+            pass
+        finally:
+            writer.transport.abort()  # one side gone: the other goes too
+
+    async def _cut(self) -> None:
+        if self.listener is not None:
+            self.listener.close()
+            self.listener = None
+        for end in list(self.connections):
+            end.transport.abort()
+        self.connections.clear()
+
+    def cut(self) -> None:
+        """Close every forwarded connection and refuse new ones."""
+        self._call(self._cut())
+
+    def restore(self) -> None:
+        """Accept and forward connections again, on the same port."""
+        if self.listener is None:
+            self._call(self._listen())
+
+    def stop(self) -> None:
+        if self.thread.is_alive():
+            self._call(self._cut())
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+        self.loop.close()
+
+
 class ChatServer:
     """One server process serving the chat, as it runs in production (chatsite.server)."""
 
@@ -214,7 +501,10 @@ class ChatServer:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/chat/"
 
-    def start(self) -> ChatServer:
+    def start(self, *, new_port: bool = False) -> ChatServer:
+        """Start the process; ``new_port`` starts a replacement on a port of its own."""
+        if new_port:
+            self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "chatsite.server", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT,
@@ -228,6 +518,28 @@ class ChatServer:
     def stop(self) -> None:
         if self.process is not None:
             _stop(self.process)
+            self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: the process is gone at once; its sockets drop without a close frame."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def terminate(self, timeout: float = 30.0) -> int:
+        """SIGTERM, and wait up to ``timeout`` seconds for the process to exit; its exit code
+        (negative: the signal that ended it). Past ``timeout`` it is killed and this raises."""
+        assert self.process is not None, "the server is not running"
+        process = self.process
+        process.terminate()
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+            raise
+        finally:
             self.process = None
 
     def output(self) -> str:
@@ -249,6 +561,13 @@ class HttpSession:
     def get(self, path: str) -> tuple[int, str]:
         with self.opener.open(self.base_url + path, timeout=10) as response:
             return response.status, response.read().decode()
+
+    def fetch(self, path: str) -> tuple[int, str]:
+        """GET ``path``; (status, body) for error statuses too (a 503 page, say)."""
+        try:
+            return self.get(path)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(errors="replace")
 
     def post(self, path: str, data: dict[str, str]) -> tuple[int, str, str]:
         """POST a form as the page would; returns (status, final url, body)."""
@@ -284,6 +603,15 @@ class HttpSession:
     @property
     def cookie_header(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.cookies)
+
+
+def http_get(url: str) -> tuple[int, str]:
+    """GET ``url`` without a session; (status, body), error statuses included."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
 
 
 async def ws_connect(server: ChatServer, session: HttpSession | None = None) -> websockets.ClientConnection:
@@ -324,3 +652,63 @@ async def frames_until(ws: websockets.ClientConnection, frame_type: str, timeout
 
 async def send(ws: websockets.ClientConnection, frame: dict[str, Any]) -> None:
     await ws.send(json.dumps(frame))
+
+
+def delivery_problems(
+    members: dict[str, list[Any]], extra_acked: dict[str, tuple[str, int]] | None = None
+) -> list[str]:
+    """What breaks the delivery promise, checked on protocol clients (tests/chatclient.py).
+
+    ``members`` maps each room to the clients of its members. For every room:
+    every member shows every seq up to the highest acknowledged one (by any
+    client, or in ``extra_acked``: client_id -> (room, seq) acked to some other
+    socket), each acknowledged client_id at its acknowledged seq, and no client_id
+    at two seqs (a resend stored twice). Clients keep what they show by seq, so
+    "shown once, in seq order" is what they hold. Empty when all is well.
+    """
+    acked: dict[str, dict[str, int]] = {room: {} for room in members}
+    everyone = {id(client): client for clients in members.values() for client in clients}
+    for client in everyone.values():
+        for client_id, (room, seq) in client.acked.items():
+            acked.setdefault(room, {})[client_id] = seq
+    for client_id, (room, seq) in (extra_acked or {}).items():
+        acked.setdefault(room, {})[client_id] = seq
+    problems = []
+    for client in everyone.values():
+        if client.pending:
+            problems.append(f"{client.name}: {len(client.pending)} sends never acknowledged")
+    for room, clients in members.items():
+        if not acked[room]:
+            continue
+        top = max(acked[room].values())
+        for client in clients:
+            missing = client.missing(room, top)
+            if missing:
+                problems.append(f"{client.name} misses {room} seqs {missing[:10]} (of 1..{top})")
+            shown = client.shown.get(room, {})
+            at: dict[str, list[int]] = {}
+            for seq, message in shown.items():
+                if message.get("client_id"):
+                    at.setdefault(message["client_id"], []).append(seq)
+            for client_id, seq in acked[room].items():
+                if seq in shown and at.get(client_id) != [seq]:
+                    problems.append(
+                        f"{client.name}: {room} {client_id} acked at {seq}, shown at {at.get(client_id)}"
+                    )
+            twice = {client_id: seqs for client_id, seqs in at.items() if len(seqs) > 1}
+            if twice:
+                problems.append(f"{client.name}: {room} stored twice: {twice}")
+    return problems
+
+
+async def delivery_problems_after(
+    members: dict[str, list[Any]],
+    extra_acked: dict[str, tuple[str, int]] | None = None,
+    patience: float = 30.0,
+) -> list[str]:
+    """``delivery_problems`` once they are gone, or after ``patience`` seconds of waiting for
+    the clients to catch up (a test's patience, not a timing assertion)."""
+    deadline = time.monotonic() + patience
+    while (problems := delivery_problems(members, extra_acked)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return problems

@@ -95,6 +95,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._sending = False  # a send is waiting for the client; later text waits in _buffer
         self._buffer: deque[str] = deque()
         self._buffered_chars = 0
+        # While the socket is being set up, events wait here: hello comes first.
+        self._before_hello: list[str] | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
         # No channel layer: events come from the hub. One frame at a time, in order,
@@ -125,6 +127,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _connect(self) -> None:
         self.socket_id = f"{realtime.PROCESS_ID}.{next(_socket_numbers)}"
+        self._before_hello = []
         await self.base_send({"type": "websocket.accept"})
         try:
             self.user = await get_user(self.scope)
@@ -157,7 +160,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._close_now(CLOSE_TRY_AGAIN)
             return
         self.hub.reconcile(self, [(room_id, summary["slug"]) for room_id, summary in found], since)
+        held, self._before_hello = self._before_hello or [], None
         self._send_frame(protocol.hello_frame(self.user, [summary for _id, summary in found], timezone.now()))
+        for text in held:
+            self.deliver(text)
         self.ready = True
         # Not needed any more; a socket is kept small (there may be tens of thousands).
         for key in ("cookies", "headers"):
@@ -297,6 +303,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Send ``text`` to the client, in order after everything before it; never blocks."""
         if self._closing:
             return
+        if self._before_hello is not None:
+            self._before_hello.append(text)
+            return
         if self._sending:
             if self._buffered_chars + len(text) > MAX_BUFFERED_CHARS:
                 metrics.SLOW_CLOSES.inc()
@@ -356,6 +365,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def _close_now(self, code: int) -> None:
         self._closing = True
+        self._before_hello = None
         self._close_code = 0
         try:
             await self.base_send({"type": "websocket.close", "code": code})
