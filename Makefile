@@ -1,18 +1,25 @@
-# Task runner. `make run` serves the chat; `make test` runs the whole suite.
+# Task runner. `make run` serves the chat; `make test` runs the whole suite;
+# `make bench` runs the load benchmark (bench/README.md), e.g. make bench ARGS="--quick".
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+BENCH_STAMP := $(VENV)/.installed-bench
+ARGS ?=
 
-.PHONY: run test lint format migrate clean
+.PHONY: run test lint format migrate clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $(BENCH_STAMP)
 
 migrate: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -24,6 +31,9 @@ run: migrate
 test: $(STAMP)
 	DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/pytest
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

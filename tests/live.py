@@ -712,3 +712,8 @@ async def delivery_problems_after(
     while (problems := delivery_problems(members, extra_acked)) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     return problems
+
+
+# Public names for the load benchmark (bench/), which starts its own server processes.
+wait_for_port = _wait_for_port
+stop_process = _stop
