@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -40,12 +41,6 @@ def direct_partner_names(user: User, rooms: list[Room]) -> dict[int, str]:
     return {m.room_id: m.user.shown_name for m in others}
 
 
-def memberships_for_user(user: User) -> list[Membership]:
-    return list(
-        Membership.objects.filter(user=user).select_related("room").order_by("room__is_direct", "room__name")
-    )
-
-
 def room_ids_for_user(user_id: int) -> list[tuple[int, str]]:
     """(room id, slug) of every room the user is a member of."""
     return list(Membership.objects.filter(user_id=user_id).values_list("room_id", "room__slug"))
@@ -58,26 +53,52 @@ def room_summaries_for_user(user: User) -> list[dict[str, Any]]:
 def room_summaries_for_users(user_ids: list[int]) -> dict[int, list[tuple[int, dict[str, Any]]]]:
     """For each user, (room id, ROOM_SUMMARY) of each of their rooms, rooms before direct
     conversations, each by name: one read for many users (connecting, resyncing)."""
-    memberships = list(
-        Membership.objects.filter(user_id__in=user_ids)
-        .select_related("room")
-        .order_by("user_id", "room__is_direct", "room__name")
-    )
-    direct_ids = {m.room_id for m in memberships if m.room.is_direct}
+    found: dict[int, list[tuple[int, dict[str, Any]]]] = {user_id: [] for user_id in user_ids}
+    for membership, summary in _memberships_with_summaries(Membership.objects.filter(user_id__in=user_ids)):
+        found[membership.user_id].append((membership.room_id, summary))
+    return found
+
+
+def _memberships_with_summaries(memberships: QuerySet[Membership]) -> list[tuple[Membership, dict[str, Any]]]:
+    """Each membership (with its room) and its member's ROOM_SUMMARY of the room; a direct
+    conversation is named after the other member."""
+    found = list(memberships.select_related("room").order_by("user_id", "room__is_direct", "room__name"))
+    direct_ids = {m.room_id for m in found if m.room.is_direct}
     members_of_direct: dict[int, list[tuple[int, str]]] = {}
     if direct_ids:
         for m in Membership.objects.filter(room_id__in=direct_ids).select_related("user"):
             members_of_direct.setdefault(m.room_id, []).append((m.user_id, m.user.shown_name))
-    found: dict[int, list[tuple[int, dict[str, Any]]]] = {user_id: [] for user_id in user_ids}
-    for m in memberships:
+    pairs = []
+    for m in found:
         name = None
         if m.room.is_direct:
             others = [
                 shown for member_id, shown in members_of_direct.get(m.room_id, []) if member_id != m.user_id
             ]
             name = others[0] if others else None
-        found[m.user_id].append((m.room_id, protocol.room_summary(m.room, m, name)))
-    return found
+        pairs.append((m, protocol.room_summary(m.room, m, name)))
+    return pairs
+
+
+@dataclass(frozen=True, slots=True)
+class RoomPage:
+    room: Room
+    membership: Membership | None
+    summary: dict[str, Any]
+    rooms: list[dict[str, Any]]  # the user's ROOM_SUMMARYs, for the sidebar
+
+
+def room_page(user: User, slug: str) -> RoomPage:
+    """What the room page shows, in as few reads as the common case allows: the user's
+    rooms (which hold this one when they are a member), then the room alone if not."""
+    pairs = _memberships_with_summaries(Membership.objects.filter(user=user))
+    rooms = [summary for _membership, summary in pairs]
+    for membership, summary in pairs:
+        if membership.room.slug == slug:
+            return RoomPage(membership.room, membership, summary, rooms)
+    room = room_by_slug(slug)
+    permissions.check_can_see_room(room, None)
+    return RoomPage(room, None, protocol.room_summary(room, None), rooms)
 
 
 def room_summary_for(user: User, room: Room, membership: Membership | None) -> dict[str, Any]:

@@ -35,17 +35,20 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def room(request: HttpRequest, slug: str) -> HttpResponse:
-    room, membership = _room_or_404(request, slug)
-    can_manage = permissions.can_manage_members(request.user, room, membership)
+    try:
+        page = selectors.room_page(request.user, slug)
+    except NotFound:
+        raise Http404 from None
+    can_manage = permissions.can_manage_members(request.user, page.room, page.membership)
     return render(
         request,
         "chat/room.html",
         {
-            "room": room,
-            "membership": membership,
-            "summary": selectors.room_summary_for(request.user, room, membership),
-            "rooms": selectors.room_summaries_for_user(request.user),
-            "members": selectors.room_members(room) if membership is not None else [],
+            "room": page.room,
+            "membership": page.membership,
+            "summary": page.summary,
+            "rooms": page.rooms,
+            "members": selectors.room_members(page.room) if page.membership is not None else [],
             "can_manage_members": can_manage,
             "add_member_form": AddMemberForm() if can_manage else None,
         },

@@ -3,11 +3,11 @@
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 # Django must be set up before anything imports models.
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
@@ -16,9 +16,11 @@ from django.conf import settings  # noqa: E402
 
 from chat import realtime  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from chatsite.pages import PagesHandler  # noqa: E402
 from chatsite.websocket_server import configure_daphne  # noqa: E402
 
 configure_daphne(settings.CHAT_MAX_FRAME_BYTES)
+django_asgi_app = PagesHandler()
 
 
 class ChatApplication:

@@ -1,0 +1,55 @@
+"""Template tags of the chat's pages."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django import template
+from django.templatetags.static import static
+from django.urls import get_script_prefix, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@lru_cache(maxsize=1)
+def _sprite() -> str:
+    return static("chat/icons.svg")
+
+
+@register.simple_tag
+def icon(name: str, css_class: str = "") -> SafeString:
+    """An icon from the sprite: ``{% icon "hash" %}``. A tag, not an include: pages
+    draw dozens of them, and an include costs a template render each."""
+    classes = f"icon {css_class}" if css_class else "icon"
+    return format_html(
+        '<svg class="{}" aria-hidden="true" focusable="false"><use href="{}#{}"></use></svg>',
+        classes,
+        _sprite(),
+        name,
+    )
+
+
+@register.filter
+def sidebar_sections(rooms: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The sidebar's two lists: rooms, then direct conversations (ROOM_SUMMARY dicts)."""
+    return [
+        {"key": "rooms", "title": _("Rooms"), "items": [room for room in rooms if not room["direct"]]},
+        {"key": "direct", "title": _("Direct messages"), "items": [room for room in rooms if room["direct"]]},
+    ]
+
+
+@lru_cache(maxsize=32)
+def _url_pattern(name: str, script_prefix: str) -> str:
+    return reverse(name, kwargs={"slug": "--slug--"})
+
+
+@register.filter
+def room_url(slug: str, name: str = "chat:room") -> str:
+    """``{{ room.slug|room_url }}``, or ``|room_url:"chat:room_join"``: the address of a
+    room's page (or of another page of it). Reversing a URL costs more than the rest of
+    a sidebar item, and slugs are URL-safe, so the pattern is reversed once and filled."""
+    return _url_pattern(name, get_script_prefix()).replace("--slug--", slug)
