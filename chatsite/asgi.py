@@ -9,13 +9,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 # Django must be set up before anything imports models.
 django.setup(set_prefix=False)
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from chat import realtime  # noqa: E402
-from chat.routing import websocket_urlpatterns  # noqa: E402
+from chat.routing import websocket_application  # noqa: E402
 from chatsite.pages import PagesHandler  # noqa: E402
 from chatsite.websocket_server import configure_daphne  # noqa: E402
 
@@ -30,14 +28,7 @@ class ChatApplication:
     def __init__(self) -> None:
         # The consumer resolves the user itself, so that a database failure while
         # connecting closes the socket with a retryable code instead of failing the handshake.
-        self.router = ProtocolTypeRouter(
-            {
-                "http": django_asgi_app,
-                "websocket": AllowedHostsOriginValidator(
-                    SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
-                ),
-            }
-        )
+        self.router = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":

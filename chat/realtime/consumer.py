@@ -17,6 +17,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
+from importlib import import_module
 from typing import Any
 
 from channels.auth import get_user
@@ -24,6 +25,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +51,10 @@ MAX_BUFFERED_CHARS = 1024 * 1024
 _socket_numbers = iter(range(1, 2**63))
 
 db = database_sync_to_async
+
+
+def _session_store(session_key: str) -> SessionBase:
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key or None)
 
 
 async def _resume(coroutine: Coroutine[Any, Any, Any], waiting: Any) -> None:
@@ -78,7 +84,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
     """One socket. It implements the hub's Socket protocol (deliver, close_soon, ...)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Every attribute is set here, always in this order, so that the instances'
+        # dicts share their keys (the socket count can reach tens of thousands).
         super().__init__(*args, **kwargs)
+        self.scope: dict[str, Any] = {}
+        self.base_send: Callable[..., Awaitable[None]] | None = None
+        self.channel_layer = None
+        self.channel_name = ""
+        self.user: Any = None
+        self.user_id = 0
+        self.session_key = ""
         self.hub: Hub | None = None
         self.socket_id = ""
         self.rooms: dict[int, str] = {}  # room id -> slug: the rooms this socket hears
@@ -93,7 +108,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._closing = False
         self._close_code = 0
         self._sending = False  # a send is waiting for the client; later text waits in _buffer
-        self._buffer: deque[str] = deque()
+        self._buffer: deque[str] | None = None  # made when first needed: most sockets never wait
         self._buffered_chars = 0
         # While the socket is being set up, events wait here: hello comes first.
         self._before_hello: list[str] | None = None
@@ -104,8 +119,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # aclose_old_connections): database_sync_to_async already cleans connections.
         self.scope = scope
         self.base_send = send
-        self.channel_layer = None
-        self.channel_name = ""
         try:
             while True:
                 await self.dispatch(await receive())
@@ -130,7 +143,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._before_hello = []
         await self.base_send({"type": "websocket.accept"})
         try:
-            self.user = await get_user(self.scope)
+            self.user = await get_user({"session": _session_store(self.scope.get("session_key", ""))})
         except DatabaseError as error:
             logger.warning("A socket could not read its session (%s); closed with 1013", error)
             await self._close_now(CLOSE_TRY_AGAIN)
@@ -139,7 +152,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._close_now(CLOSE_UNAUTHENTICATED)
             return
         self.user_id = self.user.pk
-        self.session_key = self.scope["session"].session_key or ""
+        self.session_key = self.scope.get("session_key", "")
         runtime = realtime.runtime()
         self.hub = runtime.hub
         # Heard by the hub from here on; what was committed before is read below.
@@ -165,9 +178,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for text in held:
             self.deliver(text)
         self.ready = True
-        # Not needed any more; a socket is kept small (there may be tens of thousands).
-        for key in ("cookies", "headers"):
-            self.scope.pop(key, None)
         if self.resync_pending:
             runtime.resync([self])
 
@@ -311,6 +321,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 metrics.SLOW_CLOSES.inc()
                 self.close_soon(CLOSE_TOO_SLOW)
                 return
+            if self._buffer is None:
+                self._buffer = deque()
             self._buffer.append(text)
             self._buffered_chars += len(text)
             return
@@ -348,7 +360,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     def _lost(self) -> None:
         """The client is gone; its disconnect event follows."""
         self._closing = True
-        self._buffer.clear()
+        self._buffer = None
         self._buffered_chars = 0
 
     def close_soon(self, code: int) -> None:
@@ -358,7 +370,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._closing = True
         self._close_code = code
         if code == CLOSE_TOO_SLOW:
-            self._buffer.clear()
+            self._buffer = None
             self._buffered_chars = 0
         if not self._sending:
             self._start_send({"type": "websocket.close", "code": code})
