@@ -199,7 +199,10 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
     refused: list[int] = []
     with transaction.atomic():
         read_upto: dict[tuple[int, int], int] = {}
-        for index in fresh:
+        # Rows are locked in one order (rooms by slug, then read markers by room and
+        # user) in every batch of every process, so two batches never deadlock;
+        # within a room the sends keep their order of arrival.
+        for index in sorted(fresh, key=lambda index: (sends[index].room_slug, index)):
             send = sends[index]
             taken = _next_seq_as_poster(send.user.pk, send.room_slug)
             if taken is None:
@@ -215,9 +218,10 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
                 client_id=send.client_id,
             )
             read_upto[(room_id, send.user.pk)] = seq
+        created = dict(sorted(created.items()))
         Message.objects.bulk_create(created.values())
         # Writing in a room means having read it up to there.
-        for (room_id, user_id), seq in read_upto.items():
+        for (room_id, user_id), seq in sorted(read_upto.items()):
             Membership.objects.filter(room_id=room_id, user_id=user_id, last_read_seq__lt=seq).update(
                 last_read_seq=seq
             )

@@ -232,6 +232,32 @@ def test_a_batch_costs_one_transaction(
     assert [outcome.message.seq for outcome in outcomes] == list(range(1, 21))
 
 
+def test_a_batch_locks_rooms_in_one_order_whatever_the_order_of_arrival(
+    alice: User, bob: User, public_room: Room, private_room: Room
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sends = [
+        services.SendRequest(bob, "secret", "s1", "c1"),
+        services.SendRequest(bob, "general", "g1", "c2"),
+        services.SendRequest(alice, "secret", "s2", "c3"),
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = services.messages_create(sends=sends)
+
+    # Two processes' batches take the same rows in the same order, so they cannot
+    # deadlock; within a room, arrival order is seq order.
+    locked = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE chat_room")]
+    assert ["'general'" in sql for sql in locked] == [True, False, False]
+    assert [(o.message.room.slug, o.message.seq) for o in outcomes] == [
+        ("secret", 1),
+        ("general", 1),
+        ("secret", 2),
+    ]
+
+
 def test_a_batch_that_races_another_writer_falls_back_to_one_by_one(
     monkeypatch, public_room: Room, bob: User
 ) -> None:
