@@ -26,7 +26,7 @@ migrate: $(STAMP)
 
 run: migrate
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
-	DJANGO_DEBUG=1 $(BIN)/daphne -b $(HOST) -p $(PORT) chatsite.asgi:application
+	DJANGO_DEBUG=1 $(BIN)/python -m chatsite.server --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings

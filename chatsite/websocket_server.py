@@ -6,19 +6,22 @@ too-big frame from a network fault. The protocol promises close code 1009.
 Autobahn sends a proper close frame (1009 for "message too big") when its
 ``failByDrop`` option is off, and Daphne gives no way to set it, so this
 module sets it, and caps the message size at the chat's 64 KiB, when the
-ASGI application is loaded inside Daphne.
+ASGI application is loaded inside Daphne. The chat's own server is
+chatsite.server (Uvicorn); Daphne still serves it, and the benchmark compares
+the two.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 
 def configure_daphne(max_message_bytes: int) -> None:
-    try:
-        from daphne.ws_protocol import WebSocketFactory
-    except ImportError:  # served by something else; the consumer checks sizes itself
-        return
+    if "daphne.ws_protocol" not in sys.modules:
+        return  # not served by Daphne (chatsite.server sets Uvicorn's limit itself)
+    from daphne.ws_protocol import WebSocketFactory
+
     if getattr(WebSocketFactory, "_chat_configured", False):
         return
     original = WebSocketFactory.setProtocolOptions
