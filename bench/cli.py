@@ -106,7 +106,7 @@ def provision(infra: Infra, layout: Layout, work: Path) -> dict[str, Any]:
     spec_path.write_text(json.dumps(layout.provision_spec()))
     env = ChatTarget(config.DEFAULT_CHAT_SERVER_CMD, infra, []).env("bench-provision")
     subprocess.run(
-        [sys.executable, "-m", "bench.provision", str(spec_path), str(out_path)],
+        [sys.executable, "-m", "tests.provisioning", str(spec_path), str(out_path)],
         cwd=ROOT,
         env=env,
         check=True,
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory(prefix="chat-bench-") as work:
                 provisioned = provision(infra, layout, Path(work))
             say(f"provisioned {len(provisioned['users'])} users in {provisioned['seconds']} s")
-            sessions = [key for _name, key in provisioned["users"]]
+            sessions = [user["session_key"] for user in provisioned["users"]]
             all_targets["chat"] = ChatTarget(args.server_cmd, infra, sessions)
             pages_session = sessions[layout.pages_user]
         if "baseline" in targets:

@@ -207,6 +207,16 @@ class ChatClient:
         return [seq for seq in range(1, upto + 1) if seq not in shown]
 
 
+async def talk(clients: list[ChatClient], room: str, stop: asyncio.Event, sent: list[str]) -> None:
+    """Each client in turn says something, about 25 messages a second in all, until ``stop``."""
+    n = 0
+    while not stop.is_set():
+        for client in clients:
+            sent.append(await client.send(room, f"line {n} from {client.name}"))
+        n += 1
+        await asyncio.sleep(0.2)
+
+
 async def until(condition: Any, timeout: float = 30.0, step: float = 0.05) -> None:
     """Wait until ``condition()`` is true (a test's patience, not a timing assertion)."""
     async with asyncio.timeout(timeout):

@@ -296,83 +296,82 @@ class LiveDatabase:
 
 
 # The script ``provision`` runs with a server's environment: JSON in, JSON out.
-_PROVISION_SCRIPT = """
-import json
-import sys
-from datetime import timedelta
-
-import django
-
-django.setup()
-
-from django.contrib.auth.hashers import make_password
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
-from django.db import transaction
-from django.utils import timezone
-from django.utils.crypto import get_random_string
-
-from accounts.models import User
-from chat.models import Membership, Room
-
-spec = json.load(sys.stdin)
-names = spec["usernames"]
-password = make_password(spec["password"])  # hashed once, shared by every user
-with transaction.atomic():
-    User.objects.bulk_create([User(username=name, password=password) for name in names], batch_size=500)
-    by_name = {user.username: user for user in User.objects.filter(username__in=names)}
-    users = [by_name[name] for name in names]
-    rooms = {slug: Room.objects.create(slug=slug, name=slug) for slug in spec["rooms"]}
-    memberships = [
-        Membership(room=rooms[slug], user=users[n]) for slug, ns in spec["rooms"].items() for n in ns
-    ]
-    Membership.objects.bulk_create(memberships, batch_size=500)
-    store = SessionStore()
-    expire = timezone.now() + timedelta(days=1)
-    keys = [get_random_string(32, VALID_KEY_CHARS) for _ in users]
-    Session.objects.bulk_create(
-        [
-            Session(
-                session_key=key,
-                session_data=store.encode(
-                    {
-                        "_auth_user_id": str(user.pk),
-                        "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
-                        "_auth_user_hash": user.get_session_auth_hash(),
-                    }
-                ),
-                expire_date=expire,
-            )
-            for user, key in zip(users, keys)
-        ],
-        batch_size=500,
-    )
-json.dump([{"username": u.username, "id": u.pk, "session_key": k} for u, k in zip(users, keys)], sys.stdout)
-"""
-
-
 def provision(
     database: LiveDatabase, usernames: list[str], rooms: dict[str, list[int]] | None = None
 ) -> list[dict[str, Any]]:
     """Create users, rooms with their members (``rooms``: slug -> indexes into
-    ``usernames``) and one real signed-in Django session per user, in one transaction,
-    as the servers would see them; far faster than signing up over HTTP.
+    ``usernames``; the first member creates the room) and one real signed-in Django
+    session per user (tests/provisioning.py), as the servers would see them; far
+    faster than signing up over HTTP.
 
     Returns ``{"username", "id", "session_key"}`` for each user, in order."""
-    result = subprocess.run(
-        [sys.executable, "-c", _PROVISION_SCRIPT],
-        cwd=ROOT,
-        env=_server_env(database.env),
-        input=json.dumps({"usernames": usernames, "rooms": rooms or {}, "password": "provisioned-pass-1"}),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"provisioning failed:\n{result.stderr}")
-    return json.loads(result.stdout)
+    spec = {
+        "usernames": usernames,
+        "rooms": [{"slug": slug, "members": members} for slug, members in (rooms or {}).items()],
+    }
+    with tempfile.TemporaryDirectory(prefix="chat-provision-") as work:
+        spec_path, out_path = Path(work) / "spec.json", Path(work) / "out.json"
+        spec_path.write_text(json.dumps(spec))
+        result = subprocess.run(
+            [sys.executable, "-m", "tests.provisioning", str(spec_path), str(out_path)],
+            cwd=ROOT,
+            env=_server_env(database.env),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"provisioning failed:\n{result.stderr}")
+        return json.loads(out_path.read_text())["users"]
+
+
+class Deployment:
+    """Server processes over one database and one Redis, as production runs them, for
+    tests that break one part. ``redis``: a RedisServer (made here by default) or a
+    RedisSentinelSet; ``env`` adds to the servers' environment (generous send limits
+    by default); ``start=False`` leaves starting the servers to the test (``start``)."""
+
+    def __init__(
+        self,
+        *,
+        redis: RedisServer | RedisSentinelSet | None = None,
+        env: dict[str, str] | None = None,
+        servers: int = 2,
+        start: bool = True,
+    ) -> None:
+        self.redis = redis if redis is not None else RedisServer().start()
+        self.database = LiveDatabase(os.environ.get("DATABASE_URL", "")).create()
+        self.count = servers
+        self.servers: list[ChatServer] = []
+        self.room = ""
+        self.users: list[dict[str, Any]] = []
+        if start:
+            self.start(env)
+
+    def start(self, env: dict[str, str] | None = None) -> Deployment:
+        env = {"CHAT_SEND_RATE": "1000", "CHAT_SEND_BURST": "1000", **(env or {})}
+        self.servers = [
+            ChatServer(self.database, redis_url=self.redis.url, env=env) for _ in range(self.count)
+        ]
+        for server in self.servers:
+            server.start()
+        return self
+
+    def members(self, count: int) -> Deployment:
+        """A fresh room (``self.room``) with ``count`` provisioned members (``self.users``)."""
+        tag = uuid.uuid4().hex[:6]
+        self.room = f"room-{tag}"
+        self.users = provision(
+            self.database, [f"u{n}-{tag}" for n in range(count)], {self.room: list(range(count))}
+        )
+        return self
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+        self.database.drop()
+        self.redis.stop()
 
 
 def signed_in(base_url: str, user: dict[str, Any]) -> HttpSession:

@@ -78,22 +78,30 @@ def _options(timeout: float) -> dict[str, Any]:
     }
 
 
+def _sentinels(kind: type, target: RedisTarget, timeout: float) -> Any:
+    return kind(
+        target.sentinels, sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    )
+
+
+def _primary(kind: type, target: RedisTarget, timeout: float, **extra: Any) -> Any:
+    """A client of the set's primary: it asks the sentinels again whenever it connects."""
+    return _sentinels(kind, target, timeout).master_for(
+        target.service,
+        db=target.db,
+        username=target.username,
+        password=target.password,
+        **_options(timeout),
+        **extra,
+    )
+
+
 def async_client(url: str, *, timeout: float, max_connections: int = 32) -> redis.asyncio.Redis:
     """A client for the event loop. Its pool waits up to ``timeout`` for a free connection
     instead of failing at once, so a burst of callers queues briefly rather than erroring."""
     target = parse(url)
     if target.uses_sentinel:
-        sentinel = AsyncSentinel(
-            target.sentinels, sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout}
-        )
-        return sentinel.master_for(
-            target.service,
-            db=target.db,
-            username=target.username,
-            password=target.password,
-            max_connections=max_connections,
-            **_options(timeout),
-        )
+        return _primary(AsyncSentinel, target, timeout, max_connections=max_connections)
     pool = redis.asyncio.BlockingConnectionPool.from_url(
         target.url,
         max_connections=max_connections,
@@ -109,16 +117,7 @@ def sync_client(url: str, *, timeout: float) -> redis.Redis:
     """A client for code that has no event loop (management commands)."""
     target = parse(url)
     if target.uses_sentinel:
-        sentinel = SyncSentinel(
-            target.sentinels, sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout}
-        )
-        return sentinel.master_for(
-            target.service,
-            db=target.db,
-            username=target.username,
-            password=target.password,
-            **_options(timeout),
-        )
+        return _primary(SyncSentinel, target, timeout)
     return redis.Redis.from_url(target.url, **_options(timeout))
 
 
@@ -135,9 +134,7 @@ async def primary_address(url: str, *, timeout: float) -> Address:
     """Where the primary is now: for connections made by hand (the bus's subscriber)."""
     target = parse(url)
     if target.uses_sentinel:
-        sentinel = AsyncSentinel(
-            target.sentinels, sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout}
-        )
+        sentinel = _sentinels(AsyncSentinel, target, timeout)
         try:
             host, port = await sentinel.discover_master(target.service)
         finally:

@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import urllib.parse
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -27,11 +26,9 @@ import websockets
 from tests.chatclient import until
 from tests.live import (
     ChatServer,
-    LiveDatabase,
-    RedisServer,
+    Deployment,
     TcpProxy,
     http_get,
-    provision,
     recv_until,
     send,
     signed_in,
@@ -50,40 +47,22 @@ pytestmark = [
 ]
 
 
-class Deployment:
-    """Two server processes that reach PostgreSQL through a proxy, one Redis, a room of two."""
-
-    def __init__(self) -> None:
-        self.redis = RedisServer().start()
-        self.database = LiveDatabase(DATABASE_URL).create()  # migrated directly, not through the proxy
-        direct = urllib.parse.urlsplit(self.database.env["DATABASE_URL"])
-        if not direct.hostname:
-            pytest.skip("DATABASE_URL names no TCP host to put a proxy in front of")
-        self.proxy = TcpProxy(direct.hostname, direct.port or 5432).start()
-        userinfo = direct.netloc.rpartition("@")[0]
-        netloc = f"{userinfo}@127.0.0.1:{self.proxy.port}" if userinfo else f"127.0.0.1:{self.proxy.port}"
-        proxied = urllib.parse.urlunsplit(direct._replace(netloc=netloc))
-        env = {"DATABASE_URL": proxied, "CHAT_SEND_RATE": "100", "CHAT_SEND_BURST": "100"}
-        self.servers = [ChatServer(self.database, redis_url=self.redis.url, env=env) for _ in range(2)]
-        for server in self.servers:
-            server.start()
-        tag = uuid.uuid4().hex[:6]
-        self.room = f"room-{tag}"
-        self.users = provision(self.database, [f"a-{tag}", f"b-{tag}"], {self.room: [0, 1]})
-
-    def stop(self) -> None:
-        for server in self.servers:
-            server.stop()
-        self.proxy.stop()
-        self.database.drop()
-        self.redis.stop()
-
-
 @pytest.fixture
 def deployment() -> Iterator[Deployment]:
-    deployment = Deployment()
+    deployment = Deployment(start=False)  # migrated directly, not through the proxy
+    direct = urllib.parse.urlsplit(deployment.database.env["DATABASE_URL"])
+    if not direct.hostname:
+        deployment.stop()
+        pytest.skip("DATABASE_URL names no TCP host to put a proxy in front of")
+    proxy = TcpProxy(direct.hostname, direct.port or 5432).start()
+    userinfo = direct.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@127.0.0.1:{proxy.port}" if userinfo else f"127.0.0.1:{proxy.port}"
+    proxied = urllib.parse.urlunsplit(direct._replace(netloc=netloc))
+    deployment.proxy = proxy
+    deployment.start({"DATABASE_URL": proxied, "CHAT_SEND_RATE": "100", "CHAT_SEND_BURST": "100"}).members(2)
     yield deployment
     deployment.stop()
+    proxy.stop()
 
 
 async def open_socket(server: ChatServer, cookie: str) -> websockets.ClientConnection:

@@ -10,68 +10,37 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from tests.chatclient import ChatClient, until
 from tests.live import (
-    ChatServer,
+    Deployment,
     HttpSession,
-    LiveDatabase,
-    RedisServer,
     http_get,
     recv_until,
     send,
+    signed_in,
     ws_connect,
 )
 
 pytestmark = pytest.mark.integration
 
 
-class Deployment:
-    """Two server processes over one database and one private Redis that tests may break."""
-
-    def __init__(self) -> None:
-        self.redis = RedisServer().start()
-        self.database = LiveDatabase(os.environ.get("DATABASE_URL", "")).create()
-        env = {"CHAT_SEND_RATE": "500", "CHAT_SEND_BURST": "500"}
-        self.servers = [
-            ChatServer(self.database, redis_url=self.redis.url, env=env).start() for _ in range(2)
-        ]
-
-    def stop(self) -> None:
-        for server in self.servers:
-            server.stop()
-        self.database.drop()
-        self.redis.stop()
-
-    def room_with(self, count: int) -> tuple[str, list[HttpSession]]:
-        """A fresh public room and ``count`` signed-up members of it (alternating servers)."""
-        sessions = [
-            HttpSession(self.servers[n % 2].url).signup(f"u{n}{uuid.uuid4().hex[:6]}") for n in range(count)
-        ]
-        room = sessions[0].create_room(f"Room {uuid.uuid4().hex[:6]}")
-        for session in sessions[1:]:
-            session.post(f"/r/{room}/join/", {})
-        return room, sessions
-
-
 @pytest.fixture(scope="module")
 def deployment() -> Iterator[Deployment]:
-    deployment = Deployment()
+    deployment = Deployment(env={"CHAT_SEND_RATE": "500", "CHAT_SEND_BURST": "500"})
     yield deployment
     deployment.stop()
 
 
-@pytest.fixture
-async def clients(deployment: Deployment) -> AsyncIterator[list[ChatClient]]:
-    started: list[ChatClient] = []
-    yield started
-    for client in started:
-        await client.stop()
+def room_with(deployment: Deployment, count: int) -> tuple[str, list[HttpSession]]:
+    """A fresh room and ``count`` signed-in members of it (alternating servers)."""
+    deployment.members(count)
+    sessions = [signed_in(deployment.servers[n % 2].url, user) for n, user in enumerate(deployment.users)]
+    return deployment.room, sessions
 
 
 def connect(
@@ -95,7 +64,7 @@ def assert_all_shown_once_in_order(clients: list[ChatClient], room: str) -> None
 
 
 async def test_redis_killed_mid_conversation(deployment: Deployment, clients: list[ChatClient]) -> None:
-    room, sessions = deployment.room_with(4)
+    room, sessions = room_with(deployment, 4)
     connect(deployment, sessions, clients)
     await until(lambda: all(c.ready.is_set() for c in clients))
 
@@ -127,7 +96,7 @@ async def test_redis_killed_mid_conversation(deployment: Deployment, clients: li
 async def test_a_paused_redis_does_not_stall_other_sockets(
     deployment: Deployment, clients: list[ChatClient]
 ) -> None:
-    room, sessions = deployment.room_with(2)
+    room, sessions = room_with(deployment, 2)
     connect(deployment, sessions, clients)
     await until(lambda: all(c.ready.is_set() for c in clients))
     other = HttpSession(deployment.servers[0].url).signup(f"other{uuid.uuid4().hex[:6]}")
@@ -162,7 +131,7 @@ async def test_a_paused_redis_does_not_stall_other_sockets(
 async def test_a_client_that_missed_an_event_learns_it_without_a_new_message(
     deployment: Deployment, clients: list[ChatClient]
 ) -> None:
-    room, sessions = deployment.room_with(2)
+    room, sessions = room_with(deployment, 2)
     connect(deployment, sessions, clients)  # one client on each server
     sender, listener = clients
     await until(lambda: sender.ready.is_set() and listener.ready.is_set())

@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 import websockets
 
-from tests.chatclient import ChatClient, until
+from tests.chatclient import ChatClient, talk, until
 from tests.live import (
     ChatServer,
-    LiveDatabase,
+    Deployment,
     RedisSentinelSet,
     delivery_problems_after,
-    provision,
     recv_until,
     send,
     signed_in,
@@ -38,41 +36,13 @@ METRICS_TOKEN = "sentinel-test-token"
 CLIENTS = 4  # half on each process
 
 
-class Deployment:
-    def __init__(self) -> None:
-        self.redis = RedisSentinelSet(down_after_ms=1000, failover_timeout_ms=3000).start()
-        self.database = LiveDatabase(os.environ.get("DATABASE_URL", "")).create()
-        env = {"CHAT_SEND_RATE": "1000", "CHAT_SEND_BURST": "1000", "CHAT_METRICS_TOKEN": METRICS_TOKEN}
-        self.servers = [ChatServer(self.database, redis_url=self.redis.url, env=env) for _ in range(2)]
-        for server in self.servers:
-            server.start()
-        tag = uuid.uuid4().hex[:6]
-        self.room = f"room-{tag}"
-        # CLIENTS protocol clients, then one probe user per process.
-        self.users = provision(
-            self.database, [f"u{n}-{tag}" for n in range(CLIENTS + 2)], {self.room: list(range(CLIENTS + 2))}
-        )
-
-    def stop(self) -> None:
-        for server in self.servers:
-            server.stop()
-        self.database.drop()
-        self.redis.stop()
-
-
 @pytest.fixture
 def deployment() -> Iterator[Deployment]:
-    deployment = Deployment()
+    sentinels = RedisSentinelSet(down_after_ms=1000, failover_timeout_ms=3000).start()
+    # CLIENTS protocol clients, then one probe user per process.
+    deployment = Deployment(redis=sentinels, env={"CHAT_METRICS_TOKEN": METRICS_TOKEN}).members(CLIENTS + 2)
     yield deployment
     deployment.stop()
-
-
-@pytest.fixture
-async def clients(deployment: Deployment) -> AsyncIterator[list[ChatClient]]:
-    started: list[ChatClient] = []
-    yield started
-    for client in started:
-        await client.stop()
 
 
 def bus_connected(server: ChatServer) -> bool:
@@ -151,16 +121,7 @@ async def test_the_chat_follows_a_sentinel_failover(
         await open_probe(server, deployment.users[CLIENTS + n]) for n, server in enumerate(deployment.servers)
     ]
     stop, sent = asyncio.Event(), []
-
-    async def talk() -> None:
-        n = 0
-        while not stop.is_set():
-            for client in clients:
-                sent.append(await client.send(room, f"line {n} from {client.name}"))
-            n += 1
-            await asyncio.sleep(0.2)
-
-    talker = asyncio.create_task(talk())
+    talker = asyncio.create_task(talk(clients, room, stop, sent))
     try:
         assert await fan_out_works(probes[0], probes[1], room) == 1
         await until(lambda: all(len(c.acked) >= 3 for c in clients))

@@ -14,22 +14,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 import websockets
 
 from chatsite.server import HTTP_GRACE, SOCKETS_GRACE
-from tests.chatclient import ChatClient, until
+from tests.chatclient import ChatClient, talk, until
 from tests.live import (
     ChatServer,
-    LiveDatabase,
-    RedisServer,
+    Deployment,
     delivery_problems_after,
-    provision,
     recv_until,
     send,
     signed_in,
@@ -40,43 +37,12 @@ pytestmark = pytest.mark.integration
 CLIENTS = 6  # the first half start on the process that goes away
 
 
-class Deployment:
-    """Two server processes over one database and one private Redis; one room of members."""
-
-    def __init__(self) -> None:
-        self.redis = RedisServer().start()
-        self.database = LiveDatabase(os.environ.get("DATABASE_URL", "")).create()
-        env = {"CHAT_SEND_RATE": "1000", "CHAT_SEND_BURST": "1000"}
-        self.servers = [ChatServer(self.database, redis_url=self.redis.url, env=env) for _ in range(2)]
-        for server in self.servers:
-            server.start()
-        tag = uuid.uuid4().hex[:6]
-        self.room = f"room-{tag}"
-        # The last user is the "raw" one, driven frame by frame by the test.
-        self.users = provision(
-            self.database, [f"u{n}-{tag}" for n in range(CLIENTS + 1)], {self.room: list(range(CLIENTS + 1))}
-        )
-
-    def stop(self) -> None:
-        for server in self.servers:
-            server.stop()
-        self.database.drop()
-        self.redis.stop()
-
-
 @pytest.fixture
 def deployment() -> Iterator[Deployment]:
-    deployment = Deployment()
+    # The last user is the "raw" one, driven frame by frame by the test.
+    deployment = Deployment().members(CLIENTS + 1)
     yield deployment
     deployment.stop()
-
-
-@pytest.fixture
-async def clients(deployment: Deployment) -> AsyncIterator[list[ChatClient]]:
-    started: list[ChatClient] = []
-    yield started
-    for client in started:
-        await client.stop()
 
 
 async def start_clients(deployment: Deployment, clients: list[ChatClient]) -> list[ChatClient]:
@@ -89,16 +55,6 @@ async def start_clients(deployment: Deployment, clients: list[ChatClient]) -> li
     for client in clients:
         client.servers = deployment.servers
     return clients[: CLIENTS // 2]
-
-
-async def talk(clients: list[ChatClient], room: str, stop: asyncio.Event, sent: list[str]) -> None:
-    """Each client in turn says something, about 25 messages a second in all, until ``stop``."""
-    n = 0
-    while not stop.is_set():
-        for client in clients:
-            sent.append(await client.send(room, f"line {n} from {client.name}"))
-        n += 1
-        await asyncio.sleep(0.2)
 
 
 def assert_no_traceback(*servers: ChatServer) -> None:

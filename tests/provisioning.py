@@ -1,20 +1,19 @@
-"""Create the chat's users, rooms, memberships and sessions for a bench run.
+"""Users, rooms, memberships, messages and signed-in sessions, in bulk, for tests and the bench.
 
-Run as a subprocess with the chat server's environment (it writes to the same
-database):
+Run as a subprocess with a server's environment (it writes to that database):
 
-    python -m bench.provision SPEC.json OUT.json
+    python -m tests.provisioning SPEC.json OUT.json
 
-SPEC holds ``{"users": N, "rooms": [{"slug", "name", "members": [user index,
-...]}], "messages": {"slug": count}}``. OUT receives ``{"users": [[username,
-sessionid], ...], "rooms": [{"slug", "members"}], "seconds": ...}``; the first
-member of a room creates it.
+SPEC: ``{"usernames": [...]}`` or ``{"users": N}`` (named ``bench00000``, ...),
+``"rooms": [{"slug", "name", "members": [user index, ...]}]`` (the first member
+creates the room, through ``chat.services.room_create``, so its creator, role
+and ``last_seq`` are right) and ``"messages": {"slug": count}`` (stored messages
+by the room's creator). OUT: ``{"users": [{"username", "id", "session_key"}],
+"rooms": [{"slug", "members"}], "seconds"}``.
 
 Everything goes through the ORM in bulk, so 10,000 users take seconds: one
-password hash is computed and shared, sessions are rows of
-``django.contrib.sessions`` written as a login would write them, rooms come
-from ``chat.services.room_create`` (so their creator, role and ``last_seq`` are
-right), and the other memberships are bulk-created.
+password hash is computed and shared, and sessions are rows of
+``django.contrib.sessions`` written as a login would write them.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
-PASSWORD = "bench-password-1"
+PASSWORD = "provisioned-pass-1"
 
 
 def provision(spec: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +36,7 @@ def provision(spec: dict[str, Any]) -> dict[str, Any]:
 
     from django.conf import settings
     from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.base import VALID_KEY_CHARS
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
     from django.db import transaction
@@ -49,16 +49,12 @@ def provision(spec: dict[str, Any]) -> dict[str, Any]:
     from chat.rendering import render_body
 
     started = time.monotonic()
-    count = int(spec["users"])
+    names = list(spec.get("usernames") or [f"bench{n:05d}" for n in range(int(spec.get("users", 0)))])
     # One hash for everyone: hashing 10,000 passwords would take minutes.
     password = make_password(PASSWORD)
-    names = [f"bench{n:05d}" for n in range(count)]
     with transaction.atomic():
         User.objects.bulk_create(
-            [
-                User(username=name, password=password, display_name=f"Bench {n}")
-                for n, name in enumerate(names)
-            ],
+            [User(username=name, password=password, display_name=name.capitalize()) for name in names],
             batch_size=2000,
         )
     by_name = {user.username: user for user in User.objects.filter(username__in=names)}
@@ -66,28 +62,30 @@ def provision(spec: dict[str, Any]) -> dict[str, Any]:
 
     store = SessionStore()
     expires = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
-    keys = [get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789") for _ in users]
-    sessions = [
-        Session(
-            session_key=key,
-            session_data=store.encode(
-                {
-                    "_auth_user_id": str(user.pk),
-                    "_auth_user_backend": BACKEND,
-                    "_auth_user_hash": user.get_session_auth_hash(),
-                }
-            ),
-            expire_date=expires,
-        )
-        for key, user in zip(keys, users, strict=True)
-    ]
+    keys = [get_random_string(32, VALID_KEY_CHARS) for _ in users]
     with transaction.atomic():
-        Session.objects.bulk_create(sessions, batch_size=2000)
+        Session.objects.bulk_create(
+            [
+                Session(
+                    session_key=key,
+                    session_data=store.encode(
+                        {
+                            "_auth_user_id": str(user.pk),
+                            "_auth_user_backend": BACKEND,
+                            "_auth_user_hash": user.get_session_auth_hash(),
+                        }
+                    ),
+                    expire_date=expires,
+                )
+                for key, user in zip(keys, users, strict=True)
+            ],
+            batch_size=2000,
+        )
 
     def fill(room: Room, author: User, count: int) -> None:
         """Give ``room`` ``count`` stored messages after its last, as if ``author`` posted them."""
         start = room.last_seq
-        bodies = [f"Bench message {n}: the quick brown fox jumps over the lazy dog." for n in range(count)]
+        bodies = [f"Message {n}: the quick brown fox jumps over the lazy dog." for n in range(count)]
         with transaction.atomic():
             Message.objects.bulk_create(
                 [
@@ -107,10 +105,12 @@ def provision(spec: dict[str, Any]) -> dict[str, Any]:
             Membership.objects.filter(room=room, user=author).update(last_read_seq=start + count)
 
     rooms_out = []
-    for room_spec in spec["rooms"]:
+    for room_spec in spec.get("rooms", []):
         members = list(room_spec["members"])
         creator = users[members[0]]
-        room = services.room_create(creator=creator, name=room_spec["name"], slug=room_spec["slug"])
+        room = services.room_create(
+            creator=creator, name=room_spec.get("name") or room_spec["slug"], slug=room_spec["slug"]
+        )
         with transaction.atomic():
             Membership.objects.bulk_create(
                 [Membership(room=room, user=users[n]) for n in members[1:]], batch_size=2000
@@ -121,7 +121,10 @@ def provision(spec: dict[str, Any]) -> dict[str, Any]:
         rooms_out.append({"slug": room.slug, "members": members})
 
     return {
-        "users": [[name, key] for name, key in zip(names, keys, strict=True)],
+        "users": [
+            {"username": user.username, "id": user.pk, "session_key": key}
+            for user, key in zip(users, keys, strict=True)
+        ],
         "rooms": rooms_out,
         "seconds": round(time.monotonic() - started, 2),
     }
@@ -138,4 +141,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:]))
