@@ -12,6 +12,7 @@ import asyncio
 import logging
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
 
@@ -89,10 +90,18 @@ class Limiter:
     def __init__(self) -> None:
         self.local = LocalBuckets()
         self._redis: dict[asyncio.AbstractEventLoop, RedisBuckets] = {}
+        self._sync_script: Any = None
         self._redis_down_until = 0.0
 
+    def _redis_usable(self) -> bool:
+        return bool(settings.REDIS_URL) and time.monotonic() >= self._redis_down_until
+
+    def _redis_failed(self, error: Exception) -> None:
+        self._redis_down_until = time.monotonic() + REDIS_RETRY_AFTER
+        logger.warning("Rate limits are per process for now: Redis did not answer (%s)", error)
+
     def _shared(self) -> RedisBuckets | None:
-        if not settings.REDIS_URL or time.monotonic() < self._redis_down_until:
+        if not self._redis_usable():
             return None
         loop = asyncio.get_running_loop()
         buckets = self._redis.get(loop)
@@ -108,24 +117,63 @@ class Limiter:
             try:
                 return await shared.take(key, rate, burst)
             except Exception as error:
-                self._redis_down_until = time.monotonic() + REDIS_RETRY_AFTER
-                logger.warning("Rate limits are per process for now: Redis did not answer (%s)", error)
+                self._redis_failed(error)
+        return self.local.take(key, rate, burst)
+
+    def take_sync(self, key: str, rate: float, burst: int) -> float:
+        """``take`` for synchronous code (pages): the same buckets, the same fallback."""
+        if self._redis_usable():
+            try:
+                if self._sync_script is None:
+                    from chat.realtime import redis_conf
+
+                    client = redis_conf.sync_client(settings.REDIS_URL, timeout=REDIS_TIMEOUT)
+                    self._sync_script = client.register_script(_REDIS_SCRIPT)
+                prefix = f"{settings.CHAT_REDIS_PREFIX}:ratelimit:"
+                return float(self._sync_script(keys=[prefix + key], args=[rate, burst]))
+            except Exception as error:
+                self._sync_script = None
+                self._redis_failed(error)
         return self.local.take(key, rate, burst)
 
     def reset(self) -> None:
         self.local.reset()
         self._redis.clear()
+        self._sync_script = None
         self._redis_down_until = 0.0
 
 
 LIMITER = Limiter()
 
 
-async def check_send(user_id: int) -> None:
-    """Spend one of the user's send tokens, or raise RateLimited."""
-    rate = float(settings.CHAT_SEND_RATE)
+def _limits(action: str) -> tuple[float, int]:
+    if action == "send":  # configured on its own, from the environment
+        return float(settings.CHAT_SEND_RATE), int(settings.CHAT_SEND_BURST)
+    rate, burst = settings.CHAT_RATE_LIMITS[action]
+    return float(rate), int(burst)
+
+
+async def check(action: str, who: str | int) -> None:
+    """Spend one token of ``who``'s bucket for ``action`` (settings.CHAT_RATE_LIMITS),
+    or raise RateLimited with the seconds to wait. A rate of 0 turns it off."""
+    rate, burst = _limits(action)
     if rate <= 0:
         return
-    retry_after = await LIMITER.take(f"send:{user_id}", rate, int(settings.CHAT_SEND_BURST))
+    retry_after = await LIMITER.take(f"{action}:{who}", rate, burst)
     if retry_after > 0:
         raise RateLimited(retry_after)
+
+
+def check_sync(action: str, who: str | int) -> None:
+    """``check`` for synchronous code (pages and forms)."""
+    rate, burst = _limits(action)
+    if rate <= 0:
+        return
+    retry_after = LIMITER.take_sync(f"{action}:{who}", rate, burst)
+    if retry_after > 0:
+        raise RateLimited(retry_after)
+
+
+async def check_send(user_id: int) -> None:
+    """Spend one of the user's send tokens, or raise RateLimited."""
+    await check("send", user_id)

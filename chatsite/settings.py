@@ -155,6 +155,15 @@ CHAT_METRICS_TOKEN = os.environ.get("CHAT_METRICS_TOKEN", "")
 # Chat limits.
 CHAT_SEND_RATE = float(os.environ.get("CHAT_SEND_RATE", "5"))
 CHAT_SEND_BURST = int(os.environ.get("CHAT_SEND_BURST", "20"))
+# Token buckets besides sending: action -> (tokens per second, burst). A rate of 0
+# turns one off.
+CHAT_RATE_LIMITS = {
+    "edit": (1.0, 10),  # per user
+    "delete": (1.0, 10),  # per user
+    "join": (0.2, 5),  # per user: joining and leaving both post a system note
+    "leave": (0.2, 5),
+    "read": (5.0, 20),  # per user
+}
 CHAT_MAX_BODY = 4000
 CHAT_MAX_FRAME_BYTES = 64 * 1024
 
