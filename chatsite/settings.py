@@ -163,7 +163,16 @@ CHAT_RATE_LIMITS = {
     "join": (0.2, 5),  # per user: joining and leaving both post a system note
     "leave": (0.2, 5),
     "read": (5.0, 20),  # per user
+    "typing": (0.5, 3),  # per user and room; over the limit it is dropped, silently
+    "room_create": (1 / 60, 10),  # per user, and per address
+    "signup": (1 / 60, 5),  # per address
+    "login": (1 / 30, 10),  # failed attempts, per username and per address
 }
+# Open sockets per user; opening one more closes the user's oldest (close code 4409).
+CHAT_MAX_SOCKETS_PER_USER = int(os.environ.get("CHAT_MAX_SOCKETS_PER_USER", "20"))
+# Pages whose scripts may open the chat's socket, besides the site's own
+# (scheme://host[:port], comma-separated).
+CHAT_ALLOWED_ORIGINS = env_list("CHAT_ALLOWED_ORIGINS", "")
 CHAT_MAX_BODY = 4000
 CHAT_MAX_FRAME_BYTES = 64 * 1024
 
