@@ -177,3 +177,9 @@ def check_sync(action: str, who: str | int) -> None:
 async def check_send(user_id: int) -> None:
     """Spend one of the user's send tokens, or raise RateLimited."""
     await check("send", user_id)
+
+
+def client_address(request: Any) -> str:
+    """The address a page's limits are kept by. Behind a proxy, the server
+    (chatsite.server --proxy-headers) has already put the client's address here."""
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
