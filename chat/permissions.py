@@ -69,9 +69,9 @@ def check_not_archived(room: Room) -> None:
 
 
 def check_can_post(room: Room | None, membership: Membership | None) -> None:
+    """Send, edit, and be seen typing in the room."""
     check_can_see_room(room, membership)
-    if membership is None:
-        raise Forbidden(_("You are not a member of #%(room)s.") % {"room": room.slug})
+    check_is_member(room, membership)
     check_not_archived(room)
 
 
@@ -82,11 +82,22 @@ def check_can_edit_message(user: User, message: Message | None) -> None:
         raise Forbidden(_("You can only edit your own messages."))
 
 
-def check_can_delete_message(user: User, message: Message | None, membership: Membership | None) -> None:
+def check_can_delete_message(
+    user: User, room: Room, message: Message | None, membership: Membership | None
+) -> None:
     if message is None:
         raise NotFound(_("No such message."))
     if not can_delete_message(user, message, membership):
         raise Forbidden(_("You can only delete your own messages."))
+    # An archived room is read-only, except to the site's moderators.
+    if not is_moderator(user):
+        check_not_archived(room)
+
+
+def check_is_member(room: Room, membership: Membership | None) -> None:
+    """For what only members do in a room they can see (marking it read)."""
+    if membership is None:
+        raise Forbidden(_("You are not a member of #%(room)s.") % {"room": room.slug})
 
 
 def check_can_join(room: Room | None, membership: Membership | None) -> None:

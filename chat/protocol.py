@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 HISTORY_DEFAULT_LIMIT = 50
 HISTORY_MAX_LIMIT = 100
 CLIENT_ID_MAX = 64
+# The largest seq a frame may name: JavaScript's largest exact integer, far above
+# any room's count, and below what every database's integer column holds.
+SEQ_MAX = 2**53 - 1
 
 
 # Client frames ---------------------------------------------------------------
@@ -103,6 +106,10 @@ def _field(data: dict[str, Any], name: str, kind: type, *, required: bool = True
     # bool is an int to Python, but not to the protocol.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise BadRequest(_("The field “%(name)s” has the wrong type.") % {"name": name})
+    # NUL is valid JSON but no text the chat stores or names may hold it (PostgreSQL
+    # refuses it outright). Lone surrogates never get this far: the JSON parser refuses them.
+    if kind is str and "\x00" in value:
+        raise BadRequest(_("The field “%(name)s” contains a NUL character.") % {"name": name})
     return value
 
 
@@ -110,6 +117,8 @@ def _seq(data: dict[str, Any], name: str, *, required: bool = True) -> int | Non
     value = _field(data, name, int, required=required)
     if value is not None and value < 0:
         raise BadRequest(_("The field “%(name)s” must not be negative.") % {"name": name})
+    if value is not None and value > SEQ_MAX:
+        raise BadRequest(_("The field “%(name)s” is too large.") % {"name": name})
     return value
 
 

@@ -10,6 +10,7 @@ from typing import Any
 class FakeSocket:
     socket_id: str
     user_id: int
+    number: int = 0
     session_key: str = "s1"
     rooms: dict[int, str] = field(default_factory=dict)
     touched: dict[int, int] = field(default_factory=dict)
@@ -18,6 +19,10 @@ class FakeSocket:
     received: list[str] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)
     resynced: list[Any] = field(default_factory=list)
+
+    @property
+    def closing(self) -> bool:
+        return bool(self.closed)
 
     def deliver(self, text: str) -> None:
         self.received.append(text)

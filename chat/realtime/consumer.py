@@ -30,7 +30,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chat import events, protocol, ratelimit, realtime, selectors, services
+from chat import protocol, ratelimit, realtime, selectors, services
 from chat.exceptions import BadRequest, ChatError, NotFound, RateLimited, Unavailable
 from chat.realtime import metrics
 from chat.realtime.hub import Hub, Socket
@@ -42,6 +42,7 @@ CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN = 1013  # the socket could not be set up (database unavailable): reconnect later
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_TOO_SLOW = 4408  # the client did not read what was sent to it: reconnect and catch up
+CLOSE_TOO_MANY = 4409  # the user opened more sockets than allowed; this, their oldest, gave way
 CLOSE_FLOODING = 4429
 # Consecutive rate_limited answers after which a client is taken to be flooding.
 FLOOD_STRIKES = 50
@@ -95,6 +96,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_id = 0
         self.session_key = ""
         self.hub: Hub | None = None
+        self.number = 0
         self.socket_id = ""
         self.rooms: dict[int, str] = {}  # room id -> slug: the rooms this socket hears
         self.room_ids: dict[str, int] = {}  # slug -> room id
@@ -139,7 +141,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # Connecting ------------------------------------------------------------
 
     async def _connect(self) -> None:
-        self.socket_id = f"{realtime.PROCESS_ID}.{next(_socket_numbers)}"
+        self.number = next(_socket_numbers)
+        self.socket_id = f"{realtime.PROCESS_ID}.{self.number}"
         self._before_hello = []
         await self.base_send({"type": "websocket.accept"})
         try:
@@ -155,6 +158,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.session_key = self.scope.get("session_key", "")
         runtime = realtime.runtime()
         self.hub = runtime.hub
+        self._make_room()
         # Heard by the hub from here on; what was committed before is read below.
         self.hub.attach(self)
         try:
@@ -180,6 +184,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.ready = True
         if self.resync_pending:
             runtime.resync([self])
+
+    def _make_room(self) -> None:
+        """Keep the user's sockets in this process under the cap: the oldest gives way."""
+        cap = settings.CHAT_MAX_SOCKETS_PER_USER
+        if cap > 0 and self.hub is not None:
+            self.hub.make_room(self.user_id, cap, CLOSE_TOO_MANY)
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
 
     def _forget(self) -> None:
         hub = getattr(self, "hub", None)
@@ -253,6 +267,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._send_frame(reply)
 
     async def handle_join(self, frame: protocol.Join) -> None:
+        await ratelimit.check("join", self.user_id)
         membership = await db(services.room_join)(user=self.user, room_slug=frame.room, origin=self.socket_id)
         summary = await db(selectors.room_summary_for)(self.user, membership.room, membership)
         if self.hub is not None and membership.room_id not in self.rooms:
@@ -261,6 +276,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._send_frame(protocol.joined_frame(summary))
 
     async def handle_leave(self, frame: protocol.Leave) -> None:
+        await ratelimit.check("leave", self.user_id)
         await db(services.room_leave)(user=self.user, room_slug=frame.room, origin=self.socket_id)
         room_id = self.room_ids.get(frame.room)
         if self.hub is not None and room_id is not None:
@@ -269,20 +285,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._send_frame(protocol.left_frame(frame.room))
 
     async def handle_typing(self, frame: protocol.Typing) -> None:
-        room_id = self.room_ids.get(frame.room)
-        if room_id is None:
+        if frame.room not in self.room_ids:
             raise NotFound(_("No such room."))
-        events.typing(room_id, frame.room, self.user_id, self.user.username)
+        try:
+            await ratelimit.check("typing", f"{self.user_id}:{frame.room}")
+        except RateLimited:
+            return  # typing is a hint: too many are dropped, without a word or a strike
+        await db(services.typing_notify)(user=self.user, room_slug=frame.room)
 
     async def handle_read(self, frame: protocol.Read) -> None:
+        await ratelimit.check("read", self.user_id)
         await db(services.read_mark)(
             user=self.user, room_slug=frame.room, seq=frame.seq, origin=self.socket_id
         )
 
     async def handle_edit(self, frame: protocol.Edit) -> None:
+        await ratelimit.check("edit", self.user_id)
         await db(services.message_edit)(user=self.user, room_slug=frame.room, seq=frame.seq, body=frame.body)
 
     async def handle_delete(self, frame: protocol.Delete) -> None:
+        await ratelimit.check("delete", self.user_id)
         await db(services.message_delete)(user=self.user, room_slug=frame.room, seq=frame.seq)
 
     async def handle_ping(self, frame: protocol.Ping) -> None:

@@ -32,8 +32,10 @@ class Socket(Protocol):
     """What the hub needs of a socket (ChatConsumer implements it)."""
 
     socket_id: str
+    number: int  # increases with each socket a process opens: the smaller, the older
     user_id: int
     session_key: str
+    closing: bool  # closed, or closing: it takes no more frames
     # room id -> slug of every room this socket hears.
     rooms: dict[int, str]
     # room id -> the hub's change counter when an event last (un)subscribed it.
@@ -100,6 +102,15 @@ class Hub:
         if not sockets:
             del index[key]
         return True
+
+    def make_room(self, user_id: int, cap: int, code: int) -> None:
+        """Close the user's oldest open sockets so that one more keeps them at ``cap``."""
+        open_sockets = sorted(
+            (socket for socket in self.by_user.get(user_id, ()) if not socket.closing),
+            key=lambda socket: socket.number,
+        )
+        for socket in open_sockets[: max(0, len(open_sockets) - cap + 1)]:
+            socket.close_soon(code)
 
     def sockets(self) -> list[Socket]:
         return [socket for sockets in self.by_user.values() for socket in sockets]

@@ -14,6 +14,7 @@ from chat.services.messages import (
     message_delete,
     message_edit,
     messages_create,
+    typing_notify,
 )
 from chat.services.rooms import (
     direct_room_open,
@@ -45,4 +46,5 @@ __all__ = [
     "room_leave",
     "room_unarchive",
     "room_update",
+    "typing_notify",
 ]

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from chat import events, permissions, selectors
+from chat import events, permissions, selectors, signals
 from chat.exceptions import Forbidden, NotFound
 from chat.models import Membership, Room
 from chat.services.messages import system_note
@@ -51,6 +51,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     permissions.check_can_manage_members(actor, room, selectors.membership_for(actor, room))
     with transaction.atomic():
         user = membership.user
+        setattr(membership, signals.ANNOUNCED, True)  # its events go out below
         membership.delete()
         events.room_removed(user.pk, room.pk, room.slug)
         system_note(room, _("%(name)s was removed.") % {"name": user.shown_name})
@@ -59,8 +60,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
 def read_mark(*, user: User, room_slug: str, seq: int, origin: str | None = None) -> int:
     """Move the user's read marker forward to ``seq`` (never back); returns the marker."""
     room, membership = selectors.room_access(user, room_slug)
-    if membership is None:
-        raise Forbidden(_("You are not a member of #%(room)s.") % {"room": room.slug})
+    permissions.check_is_member(room, membership)
     seq = min(seq, room.last_seq)
     with transaction.atomic():
         updated = Membership.objects.filter(pk=membership.pk, last_read_seq__lt=seq).update(last_read_seq=seq)

@@ -263,9 +263,14 @@ def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
     permissions.check_can_edit_message(user, message)
     permissions.check_can_post(room, membership)
     check_body(body)
+    html = render(body)
     with transaction.atomic():
+        # The row may have changed since it was read (deleted from another tab, or
+        # by a moderator): lock it and decide again, so a delete always wins.
+        message = _locked(message.pk)
+        permissions.check_can_edit_message(user, message)
         message.body = body
-        message.html = render(body)
+        message.html = html
         message.edited_at = timezone.now()
         message.save(update_fields=["body", "html", "edited_at"])
         events.message_edited(room.pk, protocol.message_payload(message, room.slug))
@@ -278,12 +283,13 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
     membership = selectors.membership_for(user, room) if room is not None else None
     permissions.check_can_reach_room(user, room, membership)
     message = selectors.message_in_room(room, seq)
-    permissions.check_can_delete_message(user, message, membership)
-    if not permissions.is_moderator(user):
-        permissions.check_not_archived(room)
+    permissions.check_can_delete_message(user, room, message, membership)
     if message.is_deleted:
         return message
     with transaction.atomic():
+        message = _locked(message.pk)
+        if message.is_deleted:  # deleted meanwhile: one tombstone, one event
+            return message
         message.body = ""
         message.html = ""
         message.deleted_at = timezone.now()
@@ -291,3 +297,19 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
         message.save(update_fields=["body", "html", "deleted_at", "deleted_by"])
         events.message_deleted(room.pk, room.slug, seq)
     return message
+
+
+def _locked(message_id: int) -> Message:
+    """The message, read again with its row locked until the transaction ends."""
+    return Message.objects.select_for_update().select_related("author").get(pk=message_id)
+
+
+def typing_notify(*, user: User, room_slug: str) -> int:
+    """Tell the room's other members that ``user`` is typing; returns the room's id.
+
+    Nothing is stored. Callers throttle first (chat.ratelimit), on the event loop.
+    """
+    room, membership = selectors.room_access(user, room_slug)
+    permissions.check_can_post(room, membership)
+    events.typing(room.pk, room.slug, user.pk, user.username)
+    return room.pk

@@ -7,7 +7,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from chat import events, permissions, protocol, selectors
+from chat import events, permissions, protocol, selectors, signals
 from chat.exceptions import BadRequest, Forbidden
 from chat.models import Membership, Room
 from chat.services.messages import system_note
@@ -99,6 +99,7 @@ def room_delete(*, actor: User, room: Room) -> None:
     with transaction.atomic():
         member_ids = list(room.memberships.values_list("user_id", flat=True))
         room_id, slug = room.pk, room.slug
+        setattr(room, signals.ANNOUNCED, True)  # its events go out below
         room.delete()
         for user_id in member_ids:
             events.room_removed(user_id, room_id, slug)
@@ -128,6 +129,7 @@ def room_leave(*, user: User, room_slug: str, origin: str | None = None) -> None
     room, membership = selectors.room_access(user, room_slug)
     permissions.check_can_leave(room, membership)
     with transaction.atomic():
+        setattr(membership, signals.ANNOUNCED, True)  # its events go out below
         membership.delete()
         # Unsubscribe their sockets before the note goes out, so they don't get it.
         events.room_removed(user.pk, room.pk, room.slug, skip=origin)

@@ -136,7 +136,7 @@ def test_who_may_delete_a_message(
     membership = membership_for(user, public_room)
 
     assert permissions.can_delete_message(user, message, membership) is allowed
-    assert error_code(permissions.check_can_delete_message, user, message, membership) == (
+    assert error_code(permissions.check_can_delete_message, user, public_room, message, membership) == (
         None if allowed else "forbidden"
     )
 
@@ -145,13 +145,27 @@ def test_an_author_who_left_the_room_cannot_delete_their_message(public_room: Ro
     message = MessageFactory(room=public_room, author=bob)
     Membership.objects.filter(room=public_room, user=bob).delete()
 
-    assert error_code(permissions.check_can_delete_message, bob, message, None) == "forbidden"
+    assert error_code(permissions.check_can_delete_message, bob, public_room, message, None) == "forbidden"
+
+
+def test_in_an_archived_room_only_moderators_delete(public_room: Room, alice: User, bob: User) -> None:
+    message = MessageFactory(room=public_room, author=bob)
+    public_room.is_archived = True
+    moderator = User.objects.get(pk=StaffFactory().pk)
+
+    assert error_code(
+        permissions.check_can_delete_message, bob, public_room, message, membership_for(bob, public_room)
+    ) == ("archived")
+    assert error_code(
+        permissions.check_can_delete_message, alice, public_room, message, membership_for(alice, public_room)
+    ) == ("archived")
+    assert error_code(permissions.check_can_delete_message, moderator, public_room, message, None) is None
 
 
 def test_deleting_a_missing_message_is_not_found(public_room: Room, bob: User) -> None:
-    assert error_code(permissions.check_can_delete_message, bob, None, membership_for(bob, public_room)) == (
-        "not_found"
-    )
+    assert error_code(
+        permissions.check_can_delete_message, bob, public_room, None, membership_for(bob, public_room)
+    ) == ("not_found")
 
 
 # Joining and leaving -------------------------------------------------------------------
