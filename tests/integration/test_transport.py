@@ -91,3 +91,27 @@ async def test_the_rate_limit_is_shared_by_all_server_processes(strict_pair):
     finally:
         await ws_first.close()
         await ws_second.close()
+
+
+async def test_a_client_leaving_while_frames_are_on_their_way_logs_no_error(live_chat):
+    alice = HttpSession(live_chat.url).signup(unique("stay"))
+    room = alice.create_room(unique("Leaving "))
+    bob = HttpSession(live_chat.url).signup(unique("leave"))
+    bob.post(f"/r/{room}/join/", {})
+    talker = await ws_connect(live_chat, alice)
+    await recv_until(talker, "hello")
+    for round_ in range(3):
+        leaver = await ws_connect(live_chat, bob)
+        await recv_until(leaver, "hello")
+        for n in range(6):  # 18 in all: within the send burst
+            await send(
+                talker, {"type": "send", "room": room, "body": "x" * 3000, "client_id": f"{round_}-{n}"}
+            )
+        # Gone without a close frame while the messages are being sent to it.
+        leaver.transport.abort()
+        await recv_until(talker, "ack", client_id=f"{round_}-5")
+    await send(talker, {"type": "ping"})
+    await recv_until(talker, "pong")
+    await talker.close()
+    output = live_chat.output()
+    assert "ERROR" not in output and "Traceback" not in output, output[-3000:]
