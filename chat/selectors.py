@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -48,6 +51,25 @@ def room_ids_for_user(user_id: int) -> list[tuple[int, str]]:
 
 def room_summaries_for_user(user: User) -> list[dict[str, Any]]:
     return [summary for _room_id, summary in room_summaries_for_users([user.pk]).get(user.pk, [])]
+
+
+def signed_in(user_ids: list[int], session_keys: list[str]) -> tuple[dict[int, str], set[str] | None]:
+    """What is still valid of some sockets' sign-ins: the session auth hash of each
+    user still active (it changes with the password), and which of the session keys
+    still exist (None when the session engine is not the database's, which cannot
+    be asked in one query)."""
+    hashes = {
+        user.pk: user.get_session_auth_hash()
+        for user in User.objects.filter(pk__in=user_ids, is_active=True).only("pk", "password")
+    }
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return hashes, None
+    live = set(
+        Session.objects.filter(session_key__in=session_keys, expire_date__gt=timezone.now()).values_list(
+            "session_key", flat=True
+        )
+    )
+    return hashes, live
 
 
 def room_summaries_for_users(user_ids: list[int]) -> dict[int, list[tuple[int, dict[str, Any]]]]:

@@ -95,6 +95,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user: Any = None
         self.user_id = 0
         self.session_key = ""
+        self.auth_hash = ""  # the user's session auth hash when the socket opened
         self.hub: Hub | None = None
         self.number = 0
         self.socket_id = ""
@@ -156,6 +157,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.user_id = self.user.pk
         self.session_key = self.scope.get("session_key", "")
+        self.auth_hash = self.user.get_session_auth_hash()
         runtime = realtime.runtime()
         self.hub = runtime.hub
         self._make_room()
@@ -443,7 +445,20 @@ async def resync_sockets(hub: Hub, sockets: list[Socket]) -> None:
     since = hub.changes
     user_ids = sorted({socket.user_id for socket in ready})
     found: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+    hashes: dict[int, str] = {}
+    sessions: set[str] | None = set()
     for start in range(0, len(user_ids), 500):
-        found.update(await db(selectors.room_summaries_for_users)(user_ids[start : start + 500]))
+        some = user_ids[start : start + 500]
+        found.update(await db(selectors.room_summaries_for_users)(some))
+        keys = [socket.session_key for socket in ready if socket.user_id in set(some)]
+        some_hashes, live = await db(selectors.signed_in)(some, keys)
+        hashes.update(some_hashes)
+        sessions = None if live is None or sessions is None else sessions | live
     for socket in ready:
+        # The event that would have closed it may be among those missed: check again.
+        if hashes.get(socket.user_id) != getattr(socket, "auth_hash", hashes.get(socket.user_id)) or (
+            sessions is not None and socket.session_key not in sessions
+        ):
+            socket.close_soon(CLOSE_UNAUTHENTICATED)
+            continue
         socket.resync(found.get(socket.user_id, []), since)

@@ -149,6 +149,38 @@ async def test_leaving_through_the_service_sends_removed_once(
     assert await other_tab.receive_nothing()
 
 
+@pytest.mark.parametrize("lost", ["deactivated", "password", "session"])
+async def test_access_lost_while_events_were_missed_is_caught_at_the_resync(
+    connect: Connect, alice: User, bob: User, private_room: Room, lost: str
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    from chat import realtime
+    from chat.realtime.envelope import ALL, RESYNC, Envelope
+
+    bob_ws, _ = await connect(bob)
+    alice_ws, _ = await connect(alice)
+
+    def lose_access() -> None:  # behind the signals' back, as if their event was lost
+        if lost == "deactivated":
+            User.objects.filter(pk=bob.pk).update(is_active=False)
+        elif lost == "password":
+            User.objects.filter(pk=bob.pk).update(password="md5$changed$0")
+        else:
+            Session.objects.filter(session_data__isnull=False).exclude(
+                session_key__in=[s.session_key for s in sockets_of(alice)]
+            ).delete()
+
+    def sockets_of(user: User) -> list[Any]:
+        return [s for s in realtime.HUB.sockets() if s.user_id == user.pk]
+
+    await db(lose_access)()
+    realtime.publish(Envelope(op=RESYNC, audience=ALL))
+
+    assert await closed_with(bob_ws) == 4401
+    assert (await alice_ws.receive_json_from())["type"] == "resync"
+
+
 # Rate limits ----------------------------------------------------------------------------
 
 
