@@ -46,6 +46,9 @@ def _die_with_parent() -> None:
 def base_env(extra: dict[str, str]) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in _ENV_OWNED}
     env["PYTHONUNBUFFERED"] = "1"
+    # The chat's servers are reached over plain HTTP on 127.0.0.1, with DEBUG off
+    # as in production: opt out of its HTTPS redirect and secure-only cookies.
+    env["DJANGO_HTTPS"] = "0"
     env.update(extra)
     return env
 

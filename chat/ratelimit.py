@@ -23,11 +23,13 @@ logger = logging.getLogger(__name__)
 REDIS_TIMEOUT = 0.25  # seconds a check may wait for Redis
 REDIS_RETRY_AFTER = 5.0  # after a failure, seconds of local-only decisions before asking Redis again
 
-# Refill, spend one token, and answer how long to wait when the bucket is empty.
+# Refill, spend ``cost`` tokens (1, or 0 to only look), and answer how long to wait
+# when the bucket is empty.
 # Redis's own clock is used so that servers with skewed clocks agree.
 _REDIS_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3] or '1')
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'stamp')
@@ -37,7 +39,10 @@ tokens = math.min(burst, tokens + math.max(0, now - stamp) * rate)
 if tokens < 1 then
   return tostring((1 - tokens) / rate)
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'stamp', tostring(now))
+if cost == 0 then
+  return '0'
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - cost), 'stamp', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
 return '0'
 """
@@ -48,7 +53,7 @@ class LocalBuckets:
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}
 
-    def take(self, key: str, rate: float, burst: int) -> float:
+    def take(self, key: str, rate: float, burst: int, cost: int = 1) -> float:
         now = time.monotonic()
         with self._lock:
             tokens, stamp = self._buckets.get(key, (float(burst), now))
@@ -56,7 +61,9 @@ class LocalBuckets:
             if tokens < 1:
                 self._buckets[key] = (tokens, now)
                 return (1 - tokens) / rate
-            self._buckets[key] = (tokens - 1, now)
+            if cost == 0:
+                return 0.0
+            self._buckets[key] = (tokens - cost, now)
             if len(self._buckets) > 100_000:
                 self._forget_full(now, rate, burst)
             return 0.0
@@ -120,8 +127,9 @@ class Limiter:
                 self._redis_failed(error)
         return self.local.take(key, rate, burst)
 
-    def take_sync(self, key: str, rate: float, burst: int) -> float:
-        """``take`` for synchronous code (pages): the same buckets, the same fallback."""
+    def take_sync(self, key: str, rate: float, burst: int, cost: int = 1) -> float:
+        """``take`` for synchronous code (pages): the same buckets, the same fallback.
+        A ``cost`` of 0 only looks: how long until the bucket holds a token."""
         if self._redis_usable():
             try:
                 if self._sync_script is None:
@@ -130,11 +138,11 @@ class Limiter:
                     client = redis_conf.sync_client(settings.REDIS_URL, timeout=REDIS_TIMEOUT)
                     self._sync_script = client.register_script(_REDIS_SCRIPT)
                 prefix = f"{settings.CHAT_REDIS_PREFIX}:ratelimit:"
-                return float(self._sync_script(keys=[prefix + key], args=[rate, burst]))
+                return float(self._sync_script(keys=[prefix + key], args=[rate, burst, cost]))
             except Exception as error:
                 self._sync_script = None
                 self._redis_failed(error)
-        return self.local.take(key, rate, burst)
+        return self.local.take(key, rate, burst, cost)
 
     def reset(self) -> None:
         self.local.reset()
@@ -164,12 +172,13 @@ async def check(action: str, who: str | int) -> None:
         raise RateLimited(retry_after)
 
 
-def check_sync(action: str, who: str | int) -> None:
-    """``check`` for synchronous code (pages and forms)."""
+def check_sync(action: str, who: str | int, *, spend: bool = True) -> None:
+    """``check`` for synchronous code (pages and forms). With ``spend=False`` it only
+    looks: RateLimited if the bucket is empty, nothing spent otherwise."""
     rate, burst = _limits(action)
     if rate <= 0:
         return
-    retry_after = LIMITER.take_sync(f"{action}:{who}", rate, burst)
+    retry_after = LIMITER.take_sync(f"{action}:{who}", rate, burst, 1 if spend else 0)
     if retry_after > 0:
         raise RateLimited(retry_after)
 

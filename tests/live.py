@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import http.client
 import http.cookiejar
+import itertools
 import json
 import os
 import re
@@ -247,6 +250,8 @@ def _server_env(extra: dict[str, str]) -> dict[str, str]:
             "DJANGO_SECRET_KEY": "live-tests-secret-key",
             "DJANGO_DEBUG": "0",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            # The servers are reached over plain HTTP on 127.0.0.1: no TLS proxy in front.
+            "DJANGO_HTTPS": "0",
             "WHITENOISE_USE_FINDERS": "1",
             "PYTHONUNBUFFERED": "1",
         }
@@ -545,14 +550,42 @@ class ChatServer:
         return Path(self.log.name).read_text(errors="replace")
 
 
+_client_numbers = itertools.count()
+
+
+def _client_address() -> str:
+    """A loopback address for one HttpSession (Linux routes all of 127.0.0.0/8 to lo)."""
+    n = next(_client_numbers)
+    return f"127.77.{n // 250 % 250}.{n % 250 + 1}"
+
+
+class _FromAddress(urllib.request.HTTPHandler):
+    """Opens HTTP connections from one local address."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        connection = functools.partial(http.client.HTTPConnection, source_address=(self.address, 0))
+        return self.do_open(connection, req)
+
+
 class HttpSession:
-    """A browser-like HTTP client with cookies and Django's CSRF token."""
+    """A browser-like HTTP client with cookies and Django's CSRF token.
+
+    Each session connects from a loopback address of its own: it stands for a
+    person, and the server's limits per address (sign-up, room creation) should
+    see different people, as they would in production."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.username = ""
+        self.address = _client_address()
         self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _FromAddress(self.address)
+        )
 
     def _cookie(self, name: str) -> str | None:
         return next((c.value for c in self.cookies if c.name == name), None)

@@ -8,6 +8,9 @@ server processes that the integration tests start (tests/live.py).
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
+# The test client speaks plain HTTP; production's HTTPS defaults are tested in
+# tests/test_production_settings.py, on chatsite.settings in a subprocess.
+os.environ.setdefault("DJANGO_HTTPS", "0")
 
 from chatsite.settings import *  # noqa: F403
 

@@ -5,6 +5,7 @@ volumes for the database and for media."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +73,24 @@ def named_volumes(compose: dict[str, Any], service: dict[str, Any]) -> dict[str,
     return {target: source for source, target in mounts(service) if source in declared}
 
 
+def env_example() -> dict[str, str]:
+    """The variables .env.example sets (commented-out lines are not set)."""
+    found = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        name, equals, value = line.partition("=")
+        if equals and not line.lstrip().startswith("#"):
+            found[name.strip()] = value.strip()
+    return found
+
+
+def proxy_config(services: dict[str, Any]) -> str:
+    """The nginx configuration the proxy mounts from the repository."""
+    configs = [
+        ROOT / source for source, target in mounts(services["proxy"]) if target.startswith("/etc/nginx/")
+    ]
+    return "\n".join(path.read_text() for path in configs if path.is_file())
+
+
 def test_the_services(services: dict[str, Any]) -> None:
     assert {"proxy", "web", "migrate", "postgres", "redis"} <= set(services)
 
@@ -120,9 +140,8 @@ def test_the_proxy_is_nginx_and_passes_websockets_through(services: dict[str, An
     assert str(proxy.get("image", "")).startswith("nginx"), proxy.get("image")
     assert proxy.get("ports"), "the proxy publishes the chat's port"
     assert "web" in depends_on(proxy)
-    configs = [ROOT / source for source, target in mounts(proxy) if target.startswith("/etc/nginx/")]
-    assert configs, "no nginx configuration is mounted from the repository"
-    text = "\n".join(path.read_text() for path in configs if path.is_file())
+    text = proxy_config(services)
+    assert text, "no nginx configuration is mounted from the repository"
     assert "web:8000" in text
     assert "proxy_http_version 1.1" in text
     assert "proxy_set_header Upgrade $http_upgrade" in text
@@ -133,3 +152,20 @@ def test_the_proxy_is_nginx_and_passes_websockets_through(services: dict[str, An
 
 def test_postgres_keeps_its_data_in_a_volume(compose: dict[str, Any], services: dict[str, Any]) -> None:
     assert "/var/lib/postgresql/data" in named_volumes(compose, services["postgres"])
+
+
+def test_the_https_setting_matches_what_the_proxy_serves(services: dict[str, Any]) -> None:
+    """The chat redirects to HTTPS unless told otherwise; a stack without TLS must say so,
+    and one with TLS must not opt out."""
+    serves_tls = re.search(r"^\s*listen\s[^;]*\bssl\b", proxy_config(services), re.M) is not None
+    env = env_example()
+    assert "DJANGO_HTTPS" in env, ".env.example should state the HTTPS choice"
+    assert (env["DJANGO_HTTPS"] != "0") == serves_tls, env["DJANGO_HTTPS"]
+    assert "DJANGO_SECURE_COOKIES" not in env, "replaced by DJANGO_HTTPS"
+
+
+def test_form_posts_through_the_published_port_are_trusted(services: dict[str, Any]) -> None:
+    """nginx passes Host without the port, so the browser's origin must be listed for CSRF."""
+    published = str(services["proxy"]["ports"][0]).split(":")[0]
+    origins = env_example()["DJANGO_CSRF_TRUSTED_ORIGINS"].split(",")
+    assert f"http://localhost:{published}" in origins, origins

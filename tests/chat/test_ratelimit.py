@@ -63,3 +63,30 @@ async def test_processes_share_the_buckets_through_redis(settings, redis_url: st
     with pytest.raises(RateLimited):
         await ratelimit.check_send(7)
     assert await other_process.take("send:7", 0.01, 2) > 0
+
+
+def _looks_then_spends(settings) -> list[str]:
+    settings.CHAT_RATE_LIMITS = {**settings.CHAT_RATE_LIMITS, "login": (0.001, 2)}
+    outcomes = []
+    for spend in [False, False, True, False, True, False, True]:
+        try:
+            ratelimit.check_sync("login", "user:ann", spend=spend)
+        except RateLimited:
+            outcomes.append("limited")
+        else:
+            outcomes.append("ok")
+    return outcomes
+
+
+def test_looking_spends_nothing(settings) -> None:
+    # Two looks, a spend, a look, the last token spent; then looking and spending refuse.
+    assert _looks_then_spends(settings) == ["ok", "ok", "ok", "ok", "ok", "limited", "limited"]
+
+
+@pytest.mark.integration
+def test_looking_spends_nothing_in_redis_either(settings, redis_url: str) -> None:
+    settings.REDIS_URL = redis_url
+    settings.CHAT_REDIS_PREFIX = f"ratelimit-{uuid.uuid4().hex[:8]}"
+
+    assert _looks_then_spends(settings) == ["ok", "ok", "ok", "ok", "ok", "limited", "limited"]
+    assert ratelimit.LIMITER.local.take("login:user:ann", 0.001, 2) == 0.0  # Redis held them
