@@ -8,7 +8,7 @@ from accounts.models import User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Chat"), {"fields": ("display_name",)}),
     )
     list_display = ("username", "display_name", "email", "is_staff", "is_active")

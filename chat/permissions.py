@@ -52,15 +52,18 @@ def can_delete_message(user: User, message: Message, membership: Membership | No
     return is_moderator(user)
 
 
-def check_can_see_room(room: Room | None, membership: Membership | None) -> None:
+def check_can_see_room(room: Room | None, membership: Membership | None) -> Room:
+    """The room, if the user may see it."""
     if room is None or not can_see_room(room, membership):
         raise NotFound(_("No such room."))
+    return room
 
 
-def check_can_reach_room(user: User, room: Room | None, membership: Membership | None) -> None:
+def check_can_reach_room(user: User, room: Room | None, membership: Membership | None) -> Room:
     """Like check_can_see_room, but site moderators reach every room (to moderate it)."""
     if room is None or not (can_see_room(room, membership) or is_moderator(user)):
         raise NotFound(_("No such room."))
+    return room
 
 
 def check_not_archived(room: Room) -> None:
@@ -68,23 +71,25 @@ def check_not_archived(room: Room) -> None:
         raise Archived(_("#%(room)s is archived and read-only.") % {"room": room.slug})
 
 
-def check_can_post(room: Room | None, membership: Membership | None) -> None:
-    """Send, edit, and be seen typing in the room."""
-    check_can_see_room(room, membership)
-    check_is_member(room, membership)
+def check_can_post(room: Room | None, membership: Membership | None) -> Membership:
+    """Send, edit, and be seen typing in the room; the user's membership."""
+    room = check_can_see_room(room, membership)
+    membership = check_is_member(room, membership)
     check_not_archived(room)
+    return membership
 
 
-def check_can_edit_message(user: User, message: Message | None) -> None:
+def check_can_edit_message(user: User, message: Message | None) -> Message:
     if message is None or message.is_deleted:
         raise NotFound(_("No such message."))
     if message.author_id != user.pk:
         raise Forbidden(_("You can only edit your own messages."))
+    return message
 
 
 def check_can_delete_message(
     user: User, room: Room, message: Message | None, membership: Membership | None
-) -> None:
+) -> Message:
     if message is None:
         raise NotFound(_("No such message."))
     if not can_delete_message(user, message, membership):
@@ -92,28 +97,30 @@ def check_can_delete_message(
     # An archived room is read-only, except to the site's moderators.
     if not is_moderator(user):
         check_not_archived(room)
+    return message
 
 
-def check_is_member(room: Room, membership: Membership | None) -> None:
+def check_is_member(room: Room, membership: Membership | None) -> Membership:
     """For what only members do in a room they can see (marking it read)."""
     if membership is None:
         raise Forbidden(_("You are not a member of #%(room)s.") % {"room": room.slug})
+    return membership
 
 
 def check_can_join(room: Room | None, membership: Membership | None) -> None:
-    check_can_see_room(room, membership)
+    room = check_can_see_room(room, membership)
     if room.is_private:
         # A member of a private room sees it, but joining is by invitation.
         raise Forbidden(_("#%(room)s is private: a room admin adds members.") % {"room": room.slug})
     check_not_archived(room)
 
 
-def check_can_leave(room: Room | None, membership: Membership | None) -> None:
-    check_can_see_room(room, membership)
-    if membership is None:
-        raise Forbidden(_("You are not a member of #%(room)s.") % {"room": room.slug})
+def check_can_leave(room: Room | None, membership: Membership | None) -> Membership:
+    room = check_can_see_room(room, membership)
+    membership = check_is_member(room, membership)
     if room.is_direct:
         raise Forbidden(_("You cannot leave a direct conversation."))
+    return membership
 
 
 def check_can_manage_room(user: User, room: Room, membership: Membership | None) -> None:

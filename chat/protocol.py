@@ -7,6 +7,7 @@ protocol names (MESSAGE, ROOM_SUMMARY) and frames into text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -108,7 +109,7 @@ def _field(data: dict[str, Any], name: str, kind: type, *, required: bool = True
         raise BadRequest(_("The field “%(name)s” has the wrong type.") % {"name": name})
     # NUL is valid JSON but no text the chat stores or names may hold it (PostgreSQL
     # refuses it outright). Lone surrogates never get this far: the JSON parser refuses them.
-    if kind is str and "\x00" in value:
+    if isinstance(value, str) and "\x00" in value:
         raise BadRequest(_("The field “%(name)s” contains a NUL character.") % {"name": name})
     return value
 
@@ -119,6 +120,12 @@ def _seq(data: dict[str, Any], name: str, *, required: bool = True) -> int | Non
         raise BadRequest(_("The field “%(name)s” must not be negative.") % {"name": name})
     if value is not None and value > SEQ_MAX:
         raise BadRequest(_("The field “%(name)s” is too large.") % {"name": name})
+    return value
+
+
+def _required_seq(data: dict[str, Any], name: str) -> int:
+    value = _seq(data, name)
+    assert value is not None  # required: _field raised when it was missing
     return value
 
 
@@ -143,15 +150,17 @@ def _parse_history(data: dict[str, Any]) -> History:
     )
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[dict[str, Any]], ClientFrame]] = {
     "send": _parse_send,
     "history": _parse_history,
     "join": lambda d: Join(room=_field(d, "room", str)),
     "leave": lambda d: Leave(room=_field(d, "room", str)),
     "typing": lambda d: Typing(room=_field(d, "room", str)),
-    "read": lambda d: Read(room=_field(d, "room", str), seq=_seq(d, "seq")),
-    "edit": lambda d: Edit(room=_field(d, "room", str), seq=_seq(d, "seq"), body=_field(d, "body", str)),
-    "delete": lambda d: Delete(room=_field(d, "room", str), seq=_seq(d, "seq")),
+    "read": lambda d: Read(room=_field(d, "room", str), seq=_required_seq(d, "seq")),
+    "edit": lambda d: Edit(
+        room=_field(d, "room", str), seq=_required_seq(d, "seq"), body=_field(d, "body", str)
+    ),
+    "delete": lambda d: Delete(room=_field(d, "room", str), seq=_required_seq(d, "seq")),
     "ping": lambda d: Ping(),
 }
 

@@ -31,8 +31,7 @@ def room_access(user: User, slug: str) -> tuple[Room, Membership | None]:
     """The room ``slug`` and the user's membership, or NotFound if they may not see it."""
     room = room_by_slug(slug)
     membership = membership_for(user, room) if room is not None else None
-    permissions.check_can_see_room(room, membership)
-    return room, membership
+    return permissions.check_can_see_room(room, membership), membership
 
 
 def direct_partner_names(user: User, rooms: list[Room]) -> dict[int, str]:
@@ -118,8 +117,7 @@ def room_page(user: User, slug: str) -> RoomPage:
     for membership, summary in pairs:
         if membership.room.slug == slug:
             return RoomPage(membership.room, membership, summary, rooms)
-    room = room_by_slug(slug)
-    permissions.check_can_see_room(room, None)
+    room = permissions.check_can_see_room(room_by_slug(slug), None)
     return RoomPage(room, None, protocol.room_summary(room, None), rooms)
 
 

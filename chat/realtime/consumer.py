@@ -81,6 +81,10 @@ async def _resume(coroutine: Coroutine[Any, Any, Any], waiting: Any) -> None:
             return
 
 
+async def _not_connected(message: dict[str, Any]) -> None:
+    raise RuntimeError("the socket is not connected yet")
+
+
 class ChatConsumer(AsyncWebsocketConsumer):
     """One socket. It implements the hub's Socket protocol (deliver, close_soon, ...)."""
 
@@ -89,7 +93,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # dicts share their keys (the socket count can reach tens of thousands).
         super().__init__(*args, **kwargs)
         self.scope: dict[str, Any] = {}
-        self.base_send: Callable[..., Awaitable[None]] | None = None
+        self.base_send: Callable[..., Any] = _not_connected
         self.channel_layer = None
         self.channel_name = ""
         self.user: Any = None

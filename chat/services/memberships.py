@@ -60,7 +60,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
 def read_mark(*, user: User, room_slug: str, seq: int, origin: str | None = None) -> int:
     """Move the user's read marker forward to ``seq`` (never back); returns the marker."""
     room, membership = selectors.room_access(user, room_slug)
-    permissions.check_is_member(room, membership)
+    membership = permissions.check_is_member(room, membership)
     seq = min(seq, room.last_seq)
     with transaction.atomic():
         updated = Membership.objects.filter(pk=membership.pk, last_read_seq__lt=seq).update(last_read_seq=seq)

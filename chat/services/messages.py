@@ -107,7 +107,7 @@ def _stored_sends(sends: Sequence[SendRequest]) -> dict[tuple[int, str], Message
     found = Message.objects.filter(
         author_id__in={send.user.pk for send in sends}, client_id__in={send.client_id for send in sends}
     ).select_related("room", "author")
-    return {(message.author_id, message.client_id): message for message in found}
+    return {(message.author_id, message.client_id or ""): message for message in found if message.author_id}
 
 
 def _as_resend(send: SendRequest, stored: Message) -> SendResult | ChatError:
@@ -259,16 +259,14 @@ def message_create(*, user: User, room_slug: str, body: str, client_id: str) -> 
 
 def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
     room, membership = selectors.room_access(user, room_slug)
-    message = selectors.message_in_room(room, seq)
-    permissions.check_can_edit_message(user, message)
+    message = permissions.check_can_edit_message(user, selectors.message_in_room(room, seq))
     permissions.check_can_post(room, membership)
     check_body(body)
     html = render(body)
     with transaction.atomic():
         # The row may have changed since it was read (deleted from another tab, or
         # by a moderator): lock it and decide again, so a delete always wins.
-        message = _locked(message.pk)
-        permissions.check_can_edit_message(user, message)
+        message = permissions.check_can_edit_message(user, _locked(message.pk))
         message.body = body
         message.html = html
         message.edited_at = timezone.now()
@@ -281,9 +279,10 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
     """Turn a message into a tombstone: its seq stays, its text goes."""
     room = selectors.room_by_slug(room_slug)
     membership = selectors.membership_for(user, room) if room is not None else None
-    permissions.check_can_reach_room(user, room, membership)
-    message = selectors.message_in_room(room, seq)
-    permissions.check_can_delete_message(user, room, message, membership)
+    room = permissions.check_can_reach_room(user, room, membership)
+    message = permissions.check_can_delete_message(
+        user, room, selectors.message_in_room(room, seq), membership
+    )
     if message.is_deleted:
         return message
     with transaction.atomic():
