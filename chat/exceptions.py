@@ -1,5 +1,6 @@
 """Errors the chat reports to its clients, one class per protocol error code."""
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 
@@ -46,7 +47,7 @@ class TooLong(ChatError):
     code = "too_long"
 
     def default_message(self) -> str:
-        return _("A message must have between 1 and 4000 characters.")
+        return _("A message must have between 1 and %(max)d characters.") % {"max": settings.CHAT_MAX_BODY}
 
 
 class RateLimited(ChatError):

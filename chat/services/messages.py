@@ -34,9 +34,7 @@ class SendResult:
 
 def check_body(body: str) -> str:
     if not body.strip() or len(body) > settings.CHAT_MAX_BODY:
-        raise TooLong(
-            _("A message must have between 1 and %(max)d characters.") % {"max": settings.CHAT_MAX_BODY}
-        )
+        raise TooLong()
     return body
 
 
