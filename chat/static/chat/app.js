@@ -148,6 +148,7 @@ class ChatApp {
     }
     this.statusElement?.addEventListener("click", (event) => {
       if (event.target.closest("[data-action=retry-now]")) this.connection.retryNow();
+      if (event.target.closest("[data-action=use-here]")) this.connection.resume();
     });
   }
 
@@ -183,6 +184,7 @@ class ChatApp {
       online: text.online,
       reconnecting: text.reconnecting,
       unauthorized: text.unauthorized,
+      replaced: text.replaced,
     }[state];
     element.replaceChildren(el("span", { className: "status__dot", attrs: { "aria-hidden": "true" } }), label);
     if (state === "reconnecting" && detail.retryAt) {
@@ -196,7 +198,18 @@ class ChatApp {
         }),
       );
     }
-    document.body.classList.toggle("is-offline", state === "reconnecting");
+    if (state === "replaced") {
+      element.append(
+        " ",
+        el("button", {
+          className: "link-button",
+          text: text.useHere,
+          attrs: { type: "button" },
+          dataset: { action: "use-here" },
+        }),
+      );
+    }
+    document.body.classList.toggle("is-offline", state === "reconnecting" || state === "replaced");
     if (this.slug) this.renderMessages();
   }
 

@@ -8,6 +8,8 @@ const PING_EVERY_MS = 25000;
 // browser has not noticed yet.
 const PONG_TIMEOUT_MS = 10000;
 export const CLOSE_UNAUTHENTICATED = 4401;
+// The user opened more sockets than the server allows, and this was the oldest.
+export const CLOSE_TOO_MANY = 4409;
 
 /** Full jitter: a random wait between 0 and the capped exponential bound. */
 export function backoffDelay(attempt, random = Math.random) {
@@ -17,7 +19,8 @@ export function backoffDelay(attempt, random = Math.random) {
 /**
  * Status values given to onStatus: "connecting" (first try), "online" (hello
  * received), "reconnecting" (waiting to try again; `retryAt` is a timestamp),
- * "unauthorized" (the server closed with 4401).
+ * "unauthorized" (the server closed with 4401), "replaced" (closed with 4409 for a
+ * newer tab; it stays closed until resume(), or it would push out another tab in turn).
  */
 export class Connection {
   constructor({ url, onFrame, onStatus, onReady, onDown, onUnauthorized }) {
@@ -34,6 +37,7 @@ export class Connection {
     this.pingTimer = null;
     this.pongTimer = null;
     this.stopped = false;
+    this.replaced = false;
   }
 
   start() {
@@ -49,6 +53,15 @@ export class Connection {
     if (!this.ready || !this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
     this.socket.send(JSON.stringify(frame));
     return true;
+  }
+
+  /** Connect again after a 4409, because the user asked to use this tab. */
+  resume() {
+    if (!this.replaced) return;
+    this.replaced = false;
+    this.stopped = false;
+    this.attempt = 0;
+    this.open();
   }
 
   retryNow() {
@@ -105,6 +118,12 @@ export class Connection {
       this.stopped = true;
       this.onStatus("unauthorized", {});
       this.onUnauthorized();
+      return;
+    }
+    if (code === CLOSE_TOO_MANY) {
+      this.stopped = true;
+      this.replaced = true;
+      this.onStatus("replaced", {});
       return;
     }
     this.scheduleRetry();

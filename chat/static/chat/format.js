@@ -7,6 +7,8 @@ export const text = {
   reconnecting: "Reconnecting…",
   retryNow: "Retry now",
   unauthorized: "Signed out. Taking you to the login page…",
+  replaced: "Disconnected: you have this chat open in too many tabs.",
+  useHere: "Use here",
   edited: "(edited)",
   deleted: "message deleted",
   edit: "Edit",

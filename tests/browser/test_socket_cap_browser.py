@@ -1,0 +1,83 @@
+"""The cap on a user's sockets, in the browser: the oldest tab gives way (4409)
+and stays disconnected until its user asks for it, so tabs never push each other
+out in a loop."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+from tests.browser.test_chat_browser import CHROMIUM_ARGS, PASSWORD, wait_connected  # noqa: E402
+from tests.live import ChatServer, LiveDatabase  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def capped_chat() -> Iterator[ChatServer]:
+    database = LiveDatabase(os.environ.get("DATABASE_URL", "")).create()
+    server = ChatServer(database, env={"CHAT_MAX_SOCKETS_PER_USER": "2"}).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        database.drop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def status(page: Page):
+    return page.get_by_test_id("status")
+
+
+def test_the_oldest_tab_gives_way_and_comes_back_when_asked(browser: Browser, capped_chat) -> None:
+    context = browser.new_context(base_url=capped_chat.url)
+    context.set_default_timeout(10_000)
+    first = context.new_page()
+    first.goto("/accounts/signup/")
+    first.fill("#id_username", f"tabs-{uuid.uuid4().hex[:6]}")
+    first.fill("#id_password1", PASSWORD)
+    first.fill("#id_password2", PASSWORD)
+    first.click("[data-testid=signup-submit]")
+    expect(first).to_have_url(re.compile(r"/$"))
+    wait_connected(first)
+    second = context.new_page()
+    second.goto("/")
+    wait_connected(second)
+
+    third = context.new_page()
+    third.goto("/")
+    wait_connected(third)
+
+    expect(status(first)).to_contain_text("too many tabs")
+    expect(status(first)).to_have_attribute("data-state", "replaced")
+    # It does not reconnect by itself (which would push out the next tab in turn).
+    first.wait_for_timeout(2000)
+    expect(status(first)).to_have_attribute("data-state", "replaced")
+    expect(status(second)).to_have_text("Connected")
+
+    first.get_by_role("button", name="Use here").click()
+
+    wait_connected(first)
+    expect(status(second)).to_have_attribute("data-state", "replaced")
+    expect(status(third)).to_have_text("Connected")
+    context.close()
