@@ -24,7 +24,10 @@ def room_by_slug(slug: str) -> Room | None:
 def membership_for(user: User, room: Room) -> Membership | None:
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(room=room, user=user).first()
+    membership = Membership.objects.filter(room=room, user=user).first()
+    if membership is not None:
+        membership.room = room  # the caller's object: reading it costs no query (nor, async, a crash)
+    return membership
 
 
 def room_access(user: User, slug: str) -> tuple[Room, Membership | None]:
