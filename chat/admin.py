@@ -3,14 +3,18 @@ open sockets at once and obeys the same rules as the pages and the socket."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from chat import services
 from chat.exceptions import ChatError
 from chat.models import Membership, Message, Room
+from chat.services.rooms import DIRECT_SLUG_PREFIX, slug_is_reserved
 
 
 def _apply(request: HttpRequest, service, **kwargs):
@@ -30,8 +34,25 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+class RoomAdminForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ("name", "slug", "topic", "is_private", "is_archived")
+
+    def clean_slug(self) -> str:
+        # The service refuses it too; here the refusal sits beside the field.
+        slug = self.cleaned_data["slug"]
+        if self.instance.pk is None and slug_is_reserved(slug):
+            raise forms.ValidationError(
+                _("Addresses starting with “%(prefix)s” are kept for direct messages."),
+                params={"prefix": DIRECT_SLUG_PREFIX},
+            )
+        return slug
+
+
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
+    form = RoomAdminForm
     list_display = ("name", "slug", "is_private", "is_direct", "is_archived", "last_seq", "created_at")
     list_filter = ("is_private", "is_direct", "is_archived")
     search_fields = ("name", "slug", "topic")
@@ -76,6 +97,25 @@ class RoomAdmin(admin.ModelAdmin):
             is_private=obj.is_private,
             is_archived=obj.is_archived,
         )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if form.instance.pk is None:  # the service refused the room (its message is shown)
+            for formset in formsets:
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
+        super().save_related(request, form, formsets, change)
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if obj.pk is None:  # refused: nothing was added
+            return None
+        return super().log_addition(request, obj, message)
+
+    def response_add(
+        self, request: HttpRequest, obj: Room, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        if obj.pk is None:  # refused: back to the form, without "added successfully"
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_add(request, obj, post_url_continue)
 
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is not Membership:

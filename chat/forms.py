@@ -3,6 +3,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import Room
+from chat.services.rooms import DIRECT_SLUG_PREFIX, slug_is_reserved
 
 
 class RoomForm(forms.Form):
@@ -24,10 +25,19 @@ class RoomForm(forms.Form):
         slug = slugify(self.cleaned_data["slug"])
         if slug and Room.objects.filter(slug=slug).exists():
             raise forms.ValidationError(_("This address is taken."))
-        if slug.startswith("dm-"):
-            raise forms.ValidationError(_("Addresses starting with “dm-” are kept for direct messages."))
+        if slug_is_reserved(slug):
+            raise forms.ValidationError(
+                _("Addresses starting with “%(prefix)s” are kept for direct messages.")
+                % {"prefix": DIRECT_SLUG_PREFIX}
+            )
         return slug
 
 
 class AddMemberForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
+
+
+class DirectForm(forms.Form):
+    """Whom to open a direct conversation with."""
+
+    username = forms.CharField(label=_("Message someone"), max_length=150)

@@ -3,22 +3,52 @@
 A single flat ASGI callable rather than Channels' middleware stack: every
 socket of a process stays open for hours, and each layer of the stack would
 keep a frame and a copy of the scope alive for each of them. It checks the
-Origin (against ALLOWED_HOSTS, as Channels' AllowedHostsOriginValidator does),
-takes the session key from the cookie, and hands the consumer a small scope.
+Origin, takes the session key from the cookie, and hands the consumer a small
+scope.
+
+The Origin check (against cross-site WebSocket hijacking) accepts a page of
+the site itself and the pages listed in ``settings.CHAT_ALLOWED_ORIGINS``,
+nothing else. Origins are compared as scheme, host and port, with the default
+ports (80 for http, 443 for https) filled in:
+
+- the site's own origin is the one the browser used to reach this socket: the
+  scope's scheme (ws -> http, wss -> https; behind a TLS proxy the server's
+  proxy-headers handling has already made it wss) and the Host header of the
+  handshake, which must itself be one of ``ALLOWED_HOSTS`` (with DEBUG and no
+  ALLOWED_HOSTS: localhost, 127.0.0.1 and [::1]);
+- ``CHAT_ALLOWED_ORIGINS`` entries are ``scheme://host[:port]``; one that does
+  not parse as that is ignored.
+
+``Origin: null`` (sandboxed frames, file: pages, some redirects) and any Origin
+that is not a plain ``http(s)://host[:port]`` are refused.
+
+A handshake without an Origin header comes from a client that is not a
+browser (browsers send one with every WebSocket handshake), so it cannot be a
+hijacking page. It is treated as it always was here, and as Channels'
+``OriginValidator`` treats it: refused unless ``ALLOWED_HOSTS`` contains "*".
+Non-browser clients send the site's own origin instead, as the terminal
+client, the tests and the benchmark do.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
-from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.http.cookie import parse_cookie
+from django.http.request import split_domain_port, validate_host
 
 from chat.realtime.consumer import ChatConsumer
 
 SOCKET_PATH = "/ws/chat/"
+
+# The page scheme that goes with each socket scheme.
+_PAGE_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+Origin = tuple[str, str, int]  # (scheme, host, port), normalised
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
@@ -28,14 +58,57 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
-def origin_allowed(scope: dict[str, Any]) -> bool:
-    origin = _header(scope, b"origin")
+def _allowed_hosts() -> list[str]:
+    return settings.ALLOWED_HOSTS or (["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
+
+
+def _normalised(origin: str) -> Origin | None:
+    """(scheme, host, port) of a ``scheme://host[:port]`` origin, or None if it is not one."""
     try:
-        parsed = urlparse(origin) if origin is not None else None
-    except ValueError:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:  # a bad port or IPv6 address
+        return None
+    scheme = parts.scheme.lower()
+    if (
+        scheme not in _DEFAULT_PORTS
+        or not parts.hostname
+        or parts.username is not None
+        or parts.password is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        return None
+    return scheme, parts.hostname, port if port is not None else _DEFAULT_PORTS[scheme]
+
+
+@functools.lru_cache(maxsize=8)
+def _configured_origins(origins: tuple[str, ...]) -> frozenset[Origin]:
+    return frozenset(filter(None, (_normalised(origin) for origin in origins)))
+
+
+def _own_origin(scope: dict[str, Any]) -> Origin | None:
+    """The origin of the site as this handshake reached it, if its Host is allowed."""
+    host = _header(scope, b"host")
+    scheme = _PAGE_SCHEMES.get(scope.get("scheme", "ws"))
+    if not host or scheme is None:
+        return None
+    domain, _port = split_domain_port(host)
+    if not domain or not validate_host(domain, _allowed_hosts()):
+        return None
+    return _normalised(f"{scheme}://{host}")
+
+
+def origin_allowed(scope: dict[str, Any]) -> bool:
+    """Whether the page that opens this socket may: see the module's docstring."""
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return "*" in _allowed_hosts()
+    page = _normalised(origin)
+    if page is None:  # "null", or not an origin at all
         return False
-    hosts = settings.ALLOWED_HOSTS or (["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
-    return OriginValidator(None, hosts).valid_origin(parsed)
+    return page == _own_origin(scope) or page in _configured_origins(tuple(settings.CHAT_ALLOWED_ORIGINS))
 
 
 async def _deny(receive: Any, send: Any) -> None:

@@ -1,6 +1,26 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from chat import views
+
+
+class UsernameConverter:
+    """A username as Django's validator allows it (letters, digits, and . @ + - _).
+
+    Anything else (a NUL, a slash, a space) cannot name a user, so the URL does not
+    match and the page is a 404 before any query is made; PostgreSQL refuses a NUL
+    in a query parameter outright.
+    """
+
+    regex = r"[\w.@+-]{1,150}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(UsernameConverter, "username")
 
 app_name = "chat"
 
@@ -11,5 +31,6 @@ urlpatterns = [
     path("r/<slug:slug>/join/", views.room_join, name="room_join"),
     path("r/<slug:slug>/leave/", views.room_leave, name="room_leave"),
     path("r/<slug:slug>/members/", views.member_add, name="member_add"),
-    path("dm/<str:username>/", views.direct, name="direct"),
+    path("dm/", views.direct_open, name="direct_open"),
+    path("dm/<username:username>/", views.direct, name="direct"),
 ]

@@ -2,39 +2,63 @@
 
 from __future__ import annotations
 
+import math
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from chat import permissions, selectors, services
-from chat.exceptions import ChatError, NotFound
-from chat.forms import AddMemberForm, RoomForm
+from accounts.models import User
+from chat import permissions, ratelimit, selectors, services
+from chat.exceptions import ChatError, NotFound, RateLimited
+from chat.forms import AddMemberForm, DirectForm, RoomForm
 
 
-def _room_or_404(request: HttpRequest, slug: str):
+class AuthenticatedRequest(HttpRequest):
+    """What a view behind login_required is given: a request of a signed-in user."""
+
+    user: User
+
+
+def _room_or_404(request: AuthenticatedRequest, slug: str):
     try:
         return selectors.room_access(request.user, slug)
     except NotFound:
         raise Http404 from None
 
 
-@login_required
-def index(request: HttpRequest) -> HttpResponse:
+def _index_page(
+    request: AuthenticatedRequest,
+    *,
+    dm_form: DirectForm | None = None,
+    dm_user: User | None = None,
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "chat/index.html",
         {
             "rooms": selectors.room_summaries_for_user(request.user),
             "public_rooms": selectors.public_rooms_to_join(request.user),
+            "dm_form": dm_form or DirectForm(),
+            "dm_user": dm_user,
         },
+        status=status,
     )
 
 
 @login_required
-def room(request: HttpRequest, slug: str) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
+    return _index_page(request)
+
+
+@login_required
+def room(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     try:
         page = selectors.room_page(request.user, slug)
     except NotFound:
@@ -57,9 +81,15 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def room_create(request: HttpRequest) -> HttpResponse:
+def room_create(request: AuthenticatedRequest) -> HttpResponse:
     form = RoomForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        try:
+            # Each attempt spends a token of the user's bucket and of their address's.
+            ratelimit.check_sync("room_create", f"user:{request.user.pk}")
+            ratelimit.check_sync("room_create", f"addr:{ratelimit.client_address(request)}")
+        except RateLimited as error:
+            return _room_create_limited(request, form, error)
         try:
             room = services.room_create(creator=request.user, **form.cleaned_data)
         except ChatError as error:
@@ -69,24 +99,64 @@ def room_create(request: HttpRequest) -> HttpResponse:
     return render(request, "chat/room_new.html", {"form": form})
 
 
+def _room_create_limited(request: AuthenticatedRequest, form: RoomForm, error: RateLimited) -> HttpResponse:
+    seconds = max(1, math.ceil(cast(float, error.extra["retry_after"])))
+    form.add_error(
+        None,
+        ngettext(
+            "You have created many rooms in a short time; try again in %(seconds)d second.",
+            "You have created many rooms in a short time; try again in %(seconds)d seconds.",
+            seconds,
+        )
+        % {"seconds": seconds},
+    )
+    response = render(request, "chat/room_new.html", {"form": form}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 @login_required
-def direct(request: HttpRequest, username: str) -> HttpResponse:
+@require_safe
+def direct(request: AuthenticatedRequest, username: str) -> HttpResponse:
+    """Show the direct conversation with ``username``. One that does not exist yet is
+    only offered (a button that posts to ``direct_open``): a GET changes nothing."""
     try:
         other = selectors.active_user_by_username(username)
-        room = services.direct_room_open(user=request.user, other=other)
+        room = services.direct_room_find(user=request.user, other=other)
     except NotFound:
         raise Http404 from None
     except ChatError as error:
         messages.error(request, error.message)
         return redirect("chat:index")
-    return redirect(room)
+    if room is not None:
+        return redirect(room)
+    return _index_page(request, dm_form=DirectForm(initial={"username": other.username}), dm_user=other)
 
 
 @login_required
 @require_POST
-def room_join(request: HttpRequest, slug: str) -> HttpResponse:
+def direct_open(request: AuthenticatedRequest) -> HttpResponse:
+    """Open (creating on first use) the direct conversation with the posted username."""
+    form = DirectForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            other = selectors.active_user_by_username(form.cleaned_data["username"])
+            room = services.direct_room_open(user=request.user, other=other)
+        except ChatError as error:
+            form.add_error("username", error.message)
+            status = 404 if isinstance(error, NotFound) else 200
+        else:
+            return redirect(room)
+    return _index_page(request, dm_form=form, status=status)
+
+
+@login_required
+@require_POST
+def room_join(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     room, _membership = _room_or_404(request, slug)
     try:
+        ratelimit.check_sync("join", request.user.pk)  # the socket's join spends from it too
         services.room_join(user=request.user, room_slug=slug)
     except ChatError as error:
         messages.error(request, error.message)
@@ -95,9 +165,10 @@ def room_join(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def room_leave(request: HttpRequest, slug: str) -> HttpResponse:
+def room_leave(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     room, _membership = _room_or_404(request, slug)
     try:
+        ratelimit.check_sync("leave", request.user.pk)
         services.room_leave(user=request.user, room_slug=slug)
     except ChatError as error:
         messages.error(request, error.message)
@@ -107,7 +178,7 @@ def room_leave(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_add(request: HttpRequest, slug: str) -> HttpResponse:
+def member_add(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     room, _membership = _room_or_404(request, slug)
     form = AddMemberForm(request.POST)
     if form.is_valid():

@@ -173,7 +173,7 @@ CHAT_MAX_SOCKETS_PER_USER = int(os.environ.get("CHAT_MAX_SOCKETS_PER_USER", "20"
 # Pages whose scripts may open the chat's socket, besides the site's own
 # (scheme://host[:port], comma-separated).
 CHAT_ALLOWED_ORIGINS = env_list("CHAT_ALLOWED_ORIGINS", "")
-CHAT_MAX_BODY = 4000
+CHAT_MAX_BODY = int(os.environ.get("CHAT_MAX_BODY", "4000"))  # characters
 CHAT_MAX_FRAME_BYTES = 64 * 1024
 
 # HTTPS, on by default whenever DEBUG is off: the site is served over HTTPS by a

@@ -164,8 +164,10 @@ def test_the_https_setting_matches_what_the_proxy_serves(services: dict[str, Any
     assert "DJANGO_SECURE_COOKIES" not in env, "replaced by DJANGO_HTTPS"
 
 
-def test_form_posts_through_the_published_port_are_trusted(services: dict[str, Any]) -> None:
-    """nginx passes Host without the port, so the browser's origin must be listed for CSRF."""
-    published = str(services["proxy"]["ports"][0]).split(":")[0]
-    origins = env_example()["DJANGO_CSRF_TRUSTED_ORIGINS"].split(",")
-    assert f"http://localhost:{published}" in origins, origins
+def test_the_proxy_passes_the_host_with_its_port(services: dict[str, Any]) -> None:
+    """The WebSocket origin check and Django's CSRF check compare the page's origin,
+    port included, with the Host the chat sees: nginx must pass the browser's Host
+    as it came ($http_host), not without the port ($host)."""
+    config = proxy_config(services)
+    hosts = re.findall(r"proxy_set_header\s+Host\s+(\S+);", config)
+    assert hosts and set(hosts) == {"$http_host"}, hosts

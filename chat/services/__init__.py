@@ -17,6 +17,7 @@ from chat.services.messages import (
     typing_notify,
 )
 from chat.services.rooms import (
+    direct_room_find,
     direct_room_open,
     room_archive,
     room_create,
@@ -30,6 +31,7 @@ from chat.services.rooms import (
 __all__ = [
     "SendRequest",
     "SendResult",
+    "direct_room_find",
     "direct_room_open",
     "membership_add",
     "membership_remove",

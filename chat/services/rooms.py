@@ -12,9 +12,22 @@ from chat.exceptions import BadRequest, Forbidden
 from chat.models import Membership, Room
 from chat.services.messages import system_note
 
+# Direct conversations live at dm-<lower user id>-<higher user id>; no other room may
+# take an address of that shape, or it would stand in the way of one.
+DIRECT_SLUG_PREFIX = "dm-"
 
-def _unique_slug(base: str) -> str:
-    base = (slugify(base) or "room")[:56]
+
+def slug_is_reserved(slug: str) -> bool:
+    """Whether ``slug`` is kept for direct conversations (a room may not take it)."""
+    return slug.startswith(DIRECT_SLUG_PREFIX)
+
+
+def _unique_slug(name: str) -> str:
+    """A free address made from ``name``, never a reserved one."""
+    base = (slugify(name) or "room")[:56].strip("-")
+    # "dm" itself is free, but its numbered variants (dm-2) are not: move both aside.
+    if slug_is_reserved(f"{base}-"):
+        base = f"room-{base}"[:56].strip("-")
     slug, n = base, 2
     while Room.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
@@ -24,13 +37,23 @@ def _unique_slug(base: str) -> str:
 def room_create(
     *, creator: User, name: str, slug: str = "", topic: str = "", is_private: bool = False
 ) -> Room:
-    """Create a room; its creator becomes its first member and room admin."""
+    """Create a room; its creator becomes its first member and room admin.
+
+    Without a ``slug`` the address is made from the name, and a name such as
+    "DM planning" gets ``room-dm-planning``; an address given explicitly that
+    starts with "dm-" is refused, as it is kept for direct conversations.
+    """
     name = name.strip()
     if not name:
         raise BadRequest(_("A room needs a name."))
     slug = slugify(slug) if slug else _unique_slug(name)
     if not slug:
         raise Forbidden(_("A room's address may use letters, digits and hyphens."))
+    if slug_is_reserved(slug):
+        raise Forbidden(
+            _("Addresses starting with “%(prefix)s” are kept for direct messages.")
+            % {"prefix": DIRECT_SLUG_PREFIX}
+        )
     with transaction.atomic():
         if Room.objects.filter(slug=slug).exists():
             raise Forbidden(_("The address #%(slug)s is taken.") % {"slug": slug})
@@ -69,7 +92,7 @@ def room_update(
     fields = [
         field for field, value in changes.items() if value is not None and getattr(room, field) != value
     ]
-    if "name" in fields and not name.strip():
+    if "name" in fields and not (name or "").strip():
         raise BadRequest(_("A room needs a name."))
     if not fields:
         return room
@@ -127,7 +150,7 @@ def room_join(*, user: User, room_slug: str, origin: str | None = None) -> Membe
 
 def room_leave(*, user: User, room_slug: str, origin: str | None = None) -> None:
     room, membership = selectors.room_access(user, room_slug)
-    permissions.check_can_leave(room, membership)
+    membership = permissions.check_can_leave(room, membership)
     with transaction.atomic():
         setattr(membership, signals.ANNOUNCED, True)  # its events go out below
         membership.delete()
@@ -136,19 +159,39 @@ def room_leave(*, user: User, room_slug: str, origin: str | None = None) -> None
         system_note(room, _("%(name)s left.") % {"name": user.shown_name})
 
 
-def direct_room_open(*, user: User, other: User) -> Room:
-    """The direct conversation between two users, created on first use."""
+def _direct_key(user: User, other: User) -> str:
+    """The key of the one direct conversation of a pair; refuses a pair of one."""
     if other.pk == user.pk:
         raise Forbidden(_("A direct conversation needs another person."))
     low, high = sorted([user.pk, other.pk])
-    key = f"{low}:{high}"
+    return f"{low}:{high}"
+
+
+def direct_room_find(*, user: User, other: User) -> Room | None:
+    """The direct conversation between two users if it exists; nothing is created."""
+    return Room.objects.filter(direct_key=_direct_key(user, other)).first()
+
+
+def _direct_slug(low: int, high: int) -> str:
+    """dm-<low>-<high>, or a numbered variant while a room from older data holds it."""
+    base = slug = f"{DIRECT_SLUG_PREFIX}{low}-{high}"
+    n = 2
+    while Room.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def direct_room_open(*, user: User, other: User) -> Room:
+    """The direct conversation between two users, created on first use (both are told)."""
+    key = _direct_key(user, other)
     room = Room.objects.filter(direct_key=key).first()
     if room is not None:
         return room
+    low, high = sorted([user.pk, other.pk])
     try:
         with transaction.atomic():
             room = Room.objects.create(
-                slug=f"dm-{low}-{high}",
+                slug=_direct_slug(low, high),
                 name=f"{user.username}, {other.username}",
                 is_private=True,
                 is_direct=True,

@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
@@ -18,6 +19,12 @@ register = template.Library()
 @lru_cache(maxsize=1)
 def _sprite() -> str:
     return static("chat/icons.svg")
+
+
+@register.simple_tag
+def max_body() -> int:
+    """The longest message body (settings.CHAT_MAX_BODY), for the page's composer."""
+    return int(settings.CHAT_MAX_BODY)
 
 
 @register.simple_tag

@@ -437,3 +437,34 @@ def test_a_plain_user_cannot_reach_the_admin(public_room: Room, bob: User) -> No
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+@pytest.mark.django_db
+def test_an_address_kept_for_direct_messages_is_refused_beside_the_field(admin_client: Client) -> None:
+    response = admin_client.post(
+        reverse("admin:chat_room_add"), {"name": "Sneaky", "slug": "dm-2-4", **NO_INLINES}
+    )
+
+    assert response.status_code == 200
+    assert "kept for direct messages" in response.content.decode()
+    assert not Room.objects.filter(slug="dm-2-4").exists()
+
+
+@pytest.mark.django_db
+def test_a_room_the_service_refuses_is_not_announced_as_added(
+    admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chat.exceptions import Forbidden
+
+    def refuse(**kwargs: object) -> None:
+        raise Forbidden("Refused for this test.")
+
+    monkeypatch.setattr("chat.admin.services.room_create", refuse)
+
+    response = admin_client.post(
+        reverse("admin:chat_room_add"), {"name": "Ops", "slug": "ops", **NO_INLINES}, follow=True
+    )
+
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == ["Refused for this test."]
+    assert not Room.objects.filter(slug="ops").exists()

@@ -95,7 +95,12 @@ async def test_an_anonymous_socket_is_accepted_then_closed_with_4401(connect: Co
 
 @pytest.mark.parametrize(
     ("origin", "accepted"),
-    [("http://localhost", True), ("http://127.0.0.1:8000", True), ("http://evil.example", False)],
+    [
+        ("http://localhost", True),
+        ("http://localhost:80", True),
+        ("http://127.0.0.1:8000", False),  # another host and port than the page's
+        ("http://evil.example", False),
+    ],
 )
 async def test_a_socket_from_another_origin_is_refused_at_the_handshake(
     alice: User, origin: str, accepted: bool

@@ -565,6 +565,38 @@ def test_a_room_needs_a_name_and_a_free_slug(
     assert Room.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("dm 2 4", "room-dm-2-4"),
+        ("DM planning", "room-dm-planning"),
+        ("DM", "room-dm"),  # else a second "DM" would be dm-2
+        ("dmitri", "dmitri"),
+        ("Random DM", "random-dm"),
+    ],
+)
+def test_a_slug_made_from_the_name_is_never_a_direct_address(carol: User, name: str, slug: str) -> None:
+    room = services.room_create(creator=carol, name=name)
+    again = services.room_create(creator=carol, name=name)
+
+    assert (room.name, room.slug, again.slug) == (name, slug, f"{slug}-2")
+
+
+@pytest.mark.parametrize("slug", ["dm-2-4", "DM-2-4", "dm-planning", "dm--7"])
+def test_a_direct_address_cannot_be_given_to_a_room(carol: User, slug: str) -> None:
+    assert code_of(services.room_create, creator=carol, name="Planning", slug=slug) == "forbidden"
+    assert not Room.objects.exists()
+
+
+def test_a_room_named_like_a_direct_address_does_not_block_it(alice: User, bob: User, carol: User) -> None:
+    low, high = sorted([alice.pk, bob.pk])
+    services.room_create(creator=carol, name=f"dm {low} {high}")
+
+    room = services.direct_room_open(user=alice, other=bob)
+
+    assert (room.slug, room.is_direct) == (f"dm-{low}-{high}", True)
+
+
 # room_update, room_archive, room_unarchive, room_delete ----------------------------------------
 
 # Who manages a room or its members: its room admin and staff with the change
@@ -806,6 +838,33 @@ def test_one_private_direct_room_per_pair(
 def test_no_direct_room_with_yourself(alice: User) -> None:
     assert code_of(services.direct_room_open, user=alice, other=alice) == "forbidden"
     assert not Room.objects.exists()
+
+
+def test_a_direct_room_is_found_without_being_made(alice: User, bob: User) -> None:
+    assert services.rooms.direct_room_find(user=alice, other=bob) is None
+    assert not Room.objects.exists()
+    room = services.direct_room_open(user=alice, other=bob)
+
+    assert services.rooms.direct_room_find(user=bob, other=alice) == room
+    assert code_of(services.rooms.direct_room_find, user=alice, other=alice) == "forbidden"
+
+
+def test_a_direct_room_opens_when_older_rooms_hold_its_address(alice: User, bob: User, carol: User) -> None:
+    low, high = sorted([alice.pk, bob.pk])
+    # Rooms made before the address was reserved (or written past the services).
+    squatters = [
+        Room.objects.create(slug=slug, name=slug, created_by=carol)
+        for slug in (f"dm-{low}-{high}", f"dm-{low}-{high}-2")
+    ]
+
+    room = services.direct_room_open(user=alice, other=bob)
+    again = services.direct_room_open(user=bob, other=alice)
+
+    assert (room.slug, room.is_direct, again.pk) == (f"dm-{low}-{high}-3", True, room.pk)
+    assert set(room.memberships.values_list("user__username", flat=True)) == {"alice", "bob"}
+    for squatter in squatters:
+        squatter.refresh_from_db()
+        assert (squatter.is_direct, squatter.memberships.count()) == (False, 0)
 
 
 # membership_add, membership_set_role, membership_remove ---------------------------------------------

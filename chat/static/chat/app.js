@@ -11,7 +11,6 @@ import { RoomDirectory, RoomLog } from "./store.js";
 import { Composer } from "./composer.js";
 import { TypingView } from "./typing.js";
 
-const MAX_BODY = 4000;
 const PAGE_SIZE = 50;
 const CATCH_UP_PAGE_SIZE = 100;
 const READ_DEBOUNCE_MS = 400;
@@ -110,7 +109,8 @@ class ChatApp {
       input: form.querySelector("textarea"),
       button: form.querySelector("[data-testid=send]"),
       counter: document.getElementById("composer-counter"),
-      maxLength: MAX_BODY,
+      // The server's limit (settings.CHAT_MAX_BODY), written into the page.
+      maxLength: Number(this.root.dataset.maxBody),
       onSend: (body) => this.send(body),
       onTyping: () => this.connection.send({ type: "typing", room: this.slug }),
     });
@@ -136,14 +136,6 @@ class ChatApp {
       document.querySelector("[data-sidebar-close]")?.addEventListener("click", () => {
         document.body.classList.remove("sidebar-open");
         toggle.setAttribute("aria-expanded", "false");
-      });
-    }
-    const dmForm = document.querySelector("[data-dm-form]");
-    if (dmForm) {
-      dmForm.addEventListener("submit", (event) => {
-        event.preventDefault();
-        const username = dmForm.elements.username.value.trim();
-        if (username) window.location.assign(fillTemplate(dmForm.dataset.urlTemplate, username));
       });
     }
     this.statusElement?.addEventListener("click", (event) => {

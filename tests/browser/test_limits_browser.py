@@ -1,6 +1,7 @@
-"""The cap on a user's sockets, in the browser: the oldest tab gives way (4409)
-and stays disconnected until its user asks for it, so tabs never push each other
-out in a loop."""
+"""The server's limits, as the browser meets them: the cap on a user's sockets
+(the oldest tab gives way with 4409 and stays disconnected until its user asks,
+so tabs never push each other out in a loop), and the longest message body,
+which the page reads from the server rather than knowing it."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from tests.live import ChatServer, LiveDatabase  # noqa: E402
 @pytest.fixture(scope="module")
 def capped_chat() -> Iterator[ChatServer]:
     database = LiveDatabase(os.environ.get("DATABASE_URL", "")).create()
-    server = ChatServer(database, env={"CHAT_MAX_SOCKETS_PER_USER": "2"}).start()
+    server = ChatServer(database, env={"CHAT_MAX_SOCKETS_PER_USER": "2", "CHAT_MAX_BODY": "40"}).start()
     try:
         yield server
     finally:
@@ -49,17 +50,21 @@ def status(page: Page):
     return page.get_by_test_id("status")
 
 
+def signed_up(page: Page) -> None:
+    page.goto("/accounts/signup/")
+    page.fill("#id_username", f"tabs-{uuid.uuid4().hex[:6]}")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("[data-testid=signup-submit]")
+    expect(page).to_have_url(re.compile(r"/$"))
+    wait_connected(page)
+
+
 def test_the_oldest_tab_gives_way_and_comes_back_when_asked(browser: Browser, capped_chat) -> None:
     context = browser.new_context(base_url=capped_chat.url)
     context.set_default_timeout(10_000)
     first = context.new_page()
-    first.goto("/accounts/signup/")
-    first.fill("#id_username", f"tabs-{uuid.uuid4().hex[:6]}")
-    first.fill("#id_password1", PASSWORD)
-    first.fill("#id_password2", PASSWORD)
-    first.click("[data-testid=signup-submit]")
-    expect(first).to_have_url(re.compile(r"/$"))
-    wait_connected(first)
+    signed_up(first)
     second = context.new_page()
     second.goto("/")
     wait_connected(second)
@@ -80,4 +85,26 @@ def test_the_oldest_tab_gives_way_and_comes_back_when_asked(browser: Browser, ca
     wait_connected(first)
     expect(status(second)).to_have_attribute("data-state", "replaced")
     expect(status(third)).to_have_text("Connected")
+    context.close()
+
+
+def test_the_composer_knows_the_servers_body_limit(browser: Browser, capped_chat) -> None:
+    context = browser.new_context(base_url=capped_chat.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    signed_up(page)
+    page.goto("/rooms/new/")
+    page.fill("#id_name", f"Limits {uuid.uuid4().hex[:4]}")
+    page.click("[data-testid=room-create-submit]")
+    wait_connected(page)
+    composer = page.get_by_test_id("composer")
+
+    composer.fill("x" * 41)
+
+    expect(page.locator("#composer-counter")).to_contain_text("40")
+    expect(page.get_by_test_id("send")).to_be_disabled()
+    composer.fill("x" * 40)
+    expect(page.get_by_test_id("send")).to_be_enabled()
+    composer.press("Enter")
+    expect(page.get_by_test_id("message").filter(has_text="x" * 40)).to_have_count(1)
     context.close()
