@@ -30,7 +30,7 @@ run: migrate
 
 test: $(STAMP)
 	DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench $(ARGS)
@@ -45,4 +45,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis .coverage staticfiles
