@@ -7,8 +7,15 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.live import ChatServer, LiveDatabase, RedisServer
+
+# Property tests draw the same examples on every run, so a red CI is reproducible;
+# HYPOTHESIS_PROFILE=explore draws new ones (run it now and then, and keep what it finds).
+hypothesis_settings.register_profile("repeatable", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)
