@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.forms import LoginForm, ProfileForm, SignupForm, ThrottledForm
 from chat import ratelimit
+from chat.services.onboarding import user_onboard
 
 
 def _refused_if_throttled(response: HttpResponse, form: ThrottledForm) -> HttpResponse:
@@ -40,6 +41,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     )
     if form.is_valid():
         user = form.save()
+        user_onboard(user=user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("chat:index")
     return _refused_if_throttled(render(request, "registration/signup.html", {"form": form}), form)

@@ -10,11 +10,12 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from chat import services
 from chat.exceptions import ChatError
 from chat.models import Membership, Message, Room
-from chat.services.rooms import DIRECT_SLUG_PREFIX, slug_is_reserved
+from chat.services.rooms import DIRECT_SLUG_PREFIX, RoomNameTaken, room_name_check, slug_is_reserved
 
 
 def _apply(request: HttpRequest, service, **kwargs):
@@ -24,6 +25,19 @@ def _apply(request: HttpRequest, service, **kwargs):
     except ChatError as error:
         messages.error(request, error.message)
         return None
+
+
+def _apply_to_each(request: HttpRequest, service, rooms: QuerySet[Room]) -> int:
+    """Call a room service for each room of an admin action; how many it did not refuse."""
+    done = 0
+    for room in list(rooms):
+        try:
+            service(actor=request.user, room=room)
+        except ChatError as error:
+            messages.error(request, error.message)
+        else:
+            done += 1
+    return done
 
 
 class MembershipInline(admin.TabularInline):
@@ -38,6 +52,15 @@ class RoomAdminForm(forms.ModelForm):
     class Meta:
         model = Room
         fields = ("name", "slug", "topic", "is_private", "is_archived")
+
+    def clean_name(self) -> str:
+        # The service refuses it too; here the refusal sits beside the field.
+        try:
+            return room_name_check(
+                name=self.cleaned_data["name"], room=self.instance if self.instance.pk else None
+            )
+        except RoomNameTaken as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
 
     def clean_slug(self) -> str:
         # The service refuses it too; here the refusal sits beside the field.
@@ -166,23 +189,33 @@ class RoomAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Archive the selected rooms (read-only)"), permissions=["change"])
     def archive_rooms(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
-        for room in queryset:
-            _apply(request, services.room_archive, actor=request.user, room=room)
-        self.message_user(request, _("Archived %(n)d rooms.") % {"n": queryset.count()}, messages.SUCCESS)
+        n = _apply_to_each(request, services.room_archive, queryset)
+        if n:
+            self.message_user(
+                request,
+                ngettext("Archived %(n)d room.", "Archived %(n)d rooms.", n) % {"n": n},
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Unarchive the selected rooms"), permissions=["change"])
     def unarchive_rooms(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
-        for room in queryset:
-            _apply(request, services.room_unarchive, actor=request.user, room=room)
-        self.message_user(request, _("Unarchived %(n)d rooms.") % {"n": queryset.count()}, messages.SUCCESS)
+        n = _apply_to_each(request, services.room_unarchive, queryset)
+        if n:
+            self.message_user(
+                request,
+                ngettext("Unarchived %(n)d room.", "Unarchived %(n)d rooms.", n) % {"n": n},
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Delete the selected rooms and their messages"), permissions=["delete"])
     def delete_rooms(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
-        count = 0
-        for room in list(queryset):
-            _apply(request, services.room_delete, actor=request.user, room=room)
-            count += 1
-        self.message_user(request, _("Deleted %(n)d rooms.") % {"n": count}, messages.SUCCESS)
+        n = _apply_to_each(request, services.room_delete, queryset)
+        if n:
+            self.message_user(
+                request,
+                ngettext("Deleted %(n)d room.", "Deleted %(n)d rooms.", n) % {"n": n},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Membership)
@@ -313,4 +346,9 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.action(description=_("Delete the selected messages (leaves tombstones)"), permissions=["delete"])
     def delete_messages(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
         self.delete_queryset(request, queryset)
-        self.message_user(request, _("Deleted %(n)d messages.") % {"n": queryset.count()}, messages.SUCCESS)
+        n = queryset.count()
+        self.message_user(
+            request,
+            ngettext("Deleted %(n)d message.", "Deleted %(n)d messages.", n) % {"n": n},
+            messages.SUCCESS,
+        )

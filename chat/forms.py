@@ -3,7 +3,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import Room
-from chat.services.rooms import DIRECT_SLUG_PREFIX, slug_is_reserved
+from chat.services.rooms import DIRECT_SLUG_PREFIX, RoomNameTaken, room_name_check, slug_is_reserved
 
 
 class RoomForm(forms.Form):
@@ -20,6 +20,13 @@ class RoomForm(forms.Form):
         required=False,
         help_text=_("Only members see a private room; a room admin adds them."),
     )
+
+    def clean_name(self) -> str:
+        # The service refuses it too; here the refusal sits beside the field.
+        try:
+            return room_name_check(name=self.cleaned_data["name"])
+        except RoomNameTaken as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
 
     def clean_slug(self) -> str:
         slug = slugify(self.cleaned_data["slug"])

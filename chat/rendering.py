@@ -20,6 +20,10 @@ _TRAILING = ".,;:!?)]}'\""
 
 _ALLOWED_TAGS = {"a", "span"}
 _ALLOWED_ATTRIBUTES = {"a": {"href"}, "span": {"class"}}
+# A link opens beside the chat, never in its place; the new page gets no handle on
+# this one (noopener), no referrer, and no endorsement from us (nofollow).
+_LINK_TARGET = {"a": {"target": "_blank"}}
+_LINK_REL = "noopener noreferrer nofollow"
 
 
 def mentioned_names(body: str) -> set[str]:
@@ -65,5 +69,6 @@ def render_body(body: str, existing_usernames: Iterable[str] = ()) -> str:
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https"},
-        link_rel="nofollow noopener",
+        set_tag_attribute_values=_LINK_TARGET,
+        link_rel=_LINK_REL,
     )

@@ -175,6 +175,9 @@ CHAT_MAX_SOCKETS_PER_USER = int(os.environ.get("CHAT_MAX_SOCKETS_PER_USER", "20"
 CHAT_ALLOWED_ORIGINS = env_list("CHAT_ALLOWED_ORIGINS", "")
 CHAT_MAX_BODY = int(os.environ.get("CHAT_MAX_BODY", "4000"))  # characters
 CHAT_MAX_FRAME_BYTES = 64 * 1024
+# Addresses of the public rooms every new user joins at sign-up (comma-separated;
+# empty for none). One missing, private or archived is skipped.
+CHAT_DEFAULT_ROOMS = env_list("CHAT_DEFAULT_ROOMS", "general")
 
 # HTTPS, on by default whenever DEBUG is off: the site is served over HTTPS by a
 # proxy that ends TLS and sets X-Forwarded-Proto (overwriting any the client

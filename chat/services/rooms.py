@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Trim
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,45 @@ from chat.services.messages import system_note
 # Direct conversations live at dm-<lower user id>-<higher user id>; no other room may
 # take an address of that shape, or it would stand in the way of one.
 DIRECT_SLUG_PREFIX = "dm-"
+
+
+class RoomNameTaken(Forbidden):
+    """Another room already has the name (compared case-insensitively, trimmed).
+
+    Its message is the same whoever holds the name, so it says nothing of that room."""
+
+    def default_message(self) -> str:
+        return _("This name is already in use; choose another.")
+
+
+def room_name_check(*, name: str, room: Room | None = None) -> str:
+    """``name`` trimmed, or RoomNameTaken if a room other than ``room`` has it already.
+
+    Names are unique among all rooms but direct conversations, compared without
+    case and surrounding whitespace, so two rooms never look alike in a sidebar or
+    the admin. The rule is global, private rooms included, rather than limited to
+    the rooms the actor can see: a per-actor rule would still let a private room's
+    members and the moderators see two rooms alike, and whether two names clash
+    would change as memberships do. So that the refusal reveals nothing of a
+    private room, its message is the same whichever room holds the name (no
+    address, no privacy, no members): it says only that the name is in use, as a
+    taken address already does. A direct conversation's name (its members'
+    usernames) is not checked, and a room keeps the name it has.
+
+    Forms call this to show the refusal beside the name field; room_create and
+    room_update call it on every path. It is not a database constraint: older
+    rooms, or two created at the same instant, may share a name; the admin lists
+    each room's address beside its name to tell them apart.
+    """
+    name = name.strip()
+    if room is not None and (room.is_direct or name == room.name):
+        return name  # a room keeps the name it has, even where older data repeats it
+    others = Room.objects.filter(is_direct=False).annotate(trimmed_name=Trim("name"))
+    if room is not None:
+        others = others.exclude(pk=room.pk)
+    if name and others.filter(trimmed_name__iexact=name).exists():
+        raise RoomNameTaken
+    return name
 
 
 def slug_is_reserved(slug: str) -> bool:
@@ -39,9 +79,10 @@ def room_create(
 ) -> Room:
     """Create a room; its creator becomes its first member and room admin.
 
-    Without a ``slug`` the address is made from the name, and a name such as
-    "DM planning" gets ``room-dm-planning``; an address given explicitly that
-    starts with "dm-" is refused, as it is kept for direct conversations.
+    Its name must be free (see room_name_check: RoomNameTaken otherwise). Without
+    a ``slug`` the address is made from the name, and a name such as "DM planning"
+    gets ``room-dm-planning``; an address given explicitly that starts with "dm-"
+    is refused, as it is kept for direct conversations.
     """
     name = name.strip()
     if not name:
@@ -55,6 +96,7 @@ def room_create(
             % {"prefix": DIRECT_SLUG_PREFIX}
         )
     with transaction.atomic():
+        room_name_check(name=name)
         if Room.objects.filter(slug=slug).exists():
             raise Forbidden(_("The address #%(slug)s is taken.") % {"slug": slug})
         room = Room.objects.create(
@@ -86,19 +128,26 @@ def room_update(
     is_private: bool | None = None,
     is_archived: bool | None = None,
 ) -> Room:
-    """Rename, re-topic, make private or public, archive or unarchive a room."""
+    """Rename, re-topic, make private or public, archive or unarchive a room.
+
+    A new name is trimmed and must be free (see room_name_check: RoomNameTaken
+    otherwise); changing only its case is allowed."""
     permissions.check_can_manage_room(actor, room, selectors.membership_for(actor, room))
+    if name is not None:
+        name = name.strip()
     changes = {"name": name, "topic": topic, "is_private": is_private, "is_archived": is_archived}
     fields = [
         field for field, value in changes.items() if value is not None and getattr(room, field) != value
     ]
-    if "name" in fields and not (name or "").strip():
+    if "name" in fields and not name:
         raise BadRequest(_("A room needs a name."))
     if not fields:
         return room
     if room.is_direct and "is_private" in fields:
         raise Forbidden(_("A direct conversation is always private."))
     with transaction.atomic():
+        if "name" in fields:
+            room_name_check(name=name or "", room=room)
         for field in fields:
             setattr(room, field, changes[field])
         room.save(update_fields=fields)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +39,32 @@ def icon(name: str, css_class: str = "") -> SafeString:
         _sprite(),
         name,
     )
+
+
+@register.filter
+def avatar_hue(username: str) -> int:
+    """The hue of a user's avatar, 0 to 359: hueFor() of static/chat/format.js, step for step
+    (a hash over the name's code points), so a page drawn here and one drawn by the
+    client give a person the same colour."""
+    hue = 0
+    for char in username:
+        hue = (hue * 31 + ord(char)) % 360
+    return hue
+
+
+# JavaScript's \s, which initialsFor() splits on (Python's own whitespace differs a little).
+_JS_WHITESPACE = re.compile(r"[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+
+
+@register.filter
+def avatar_initials(name: str) -> str:
+    """The letters of an avatar: initialsFor() of static/chat/format.js (the first letter
+    of the first and last words, upper-cased), or "?" for a blank name."""
+    words = [word for word in _JS_WHITESPACE.split(name) if word]
+    if not words:
+        return "?"
+    ends = [words[0], words[-1]] if len(words) > 1 else [words[0]]
+    return "".join(word[0] for word in ends).upper()
 
 
 @register.filter

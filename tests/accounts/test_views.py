@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tests.factories import PASSWORD, UserFactory
+from chat.models import Message
+from tests.factories import PASSWORD, RoomFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +62,68 @@ def test_an_invalid_signup_shows_the_form_again(data: dict[str, str]) -> None:
     assert response.context["form"].errors
     assert not User.objects.filter(username="dora").exists()
     assert logged_in_user_id(client) is None
+
+
+def sign_up(client: Client, username: str = "dora") -> None:
+    response = client.post(
+        reverse("signup"), {"username": username, "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+def test_signup_joins_the_default_rooms(settings) -> None:
+    settings.CHAT_DEFAULT_ROOMS = ["general", "#Help"]
+    founder = UserFactory(username="founder")
+    general = RoomFactory(name="General", slug="general", created_by=founder)
+    RoomFactory(name="Help", slug="help", created_by=founder)
+    RoomFactory(name="Elsewhere", slug="elsewhere", created_by=founder)
+    client = Client()
+
+    sign_up(client)
+
+    dora = User.objects.get(username="dora")
+    assert set(dora.memberships.values_list("room__slug", flat=True)) == {"general", "help"}
+    # Joined as any join: with its note, and read up to it.
+    note = Message.objects.get(room=general, author=None)
+    assert note.body == "dora joined."
+    assert dora.memberships.get(room=general).last_read_seq == note.seq
+    page = client.get(reverse("chat:index"))
+    assert [room["slug"] for room in page.context["rooms"]] == ["general", "help"]
+
+
+def test_signup_joins_general_by_default() -> None:
+    RoomFactory(name="General", slug="general")
+
+    sign_up(Client())
+
+    assert list(User.objects.get(username="dora").memberships.values_list("room__slug", flat=True)) == [
+        "general"
+    ]
+
+
+def test_signup_skips_default_rooms_that_are_missing_private_or_archived(settings) -> None:
+    settings.CHAT_DEFAULT_ROOMS = ["nowhere", "secret", "old", "general", ""]
+    founder = UserFactory(username="founder")
+    RoomFactory(name="Secret", slug="secret", created_by=founder, is_private=True)
+    RoomFactory(name="Old", slug="old", created_by=founder, is_archived=True)
+    RoomFactory(name="General", slug="general", created_by=founder)
+    client = Client()
+
+    sign_up(client)
+
+    dora = User.objects.get(username="dora")
+    assert list(dora.memberships.values_list("room__slug", flat=True)) == ["general"]
+    assert logged_in_user_id(client) == str(dora.pk)
+    assert not Message.objects.exclude(room__slug="general").exists()
+
+
+def test_signup_with_no_default_rooms(settings) -> None:
+    settings.CHAT_DEFAULT_ROOMS = []
+    RoomFactory(name="General", slug="general")
+
+    sign_up(Client())
+
+    assert not User.objects.get(username="dora").memberships.exists()
 
 
 def test_a_logged_in_user_is_sent_from_signup_to_the_rooms() -> None:
@@ -165,3 +228,46 @@ def test_the_profile_needs_a_login() -> None:
 
     assert response.status_code == 302
     assert response.url == f"{reverse('login')}?next={reverse('profile')}"
+
+
+# The top bar ----------------------------------------------------------------------------------
+
+
+def top_bar_avatar(html: str) -> str:
+    """The opening tag and letters of the avatar in the top bar's user menu."""
+    menu = html[html.index('data-testid="user-menu"') :]
+    start = menu.index('<span class="avatar')
+    return menu[start : menu.index("</span>", start)]
+
+
+def test_the_top_bar_avatar_looks_the_same_on_every_page() -> None:
+    user = UserFactory(username="bob", display_name="Bob Marley")
+    room = RoomFactory(name="General", slug="general", created_by=user)
+    client = Client()
+    client.force_login(user)
+
+    pages = [reverse("chat:index"), room.get_absolute_url(), reverse("profile")]
+    avatars = {page: top_bar_avatar(client.get(page).content.decode()) for page in pages}
+
+    # hueFor("bob") and initialsFor("Bob Marley") of chat/static/chat/format.js.
+    assert set(avatars.values()) == {
+        '<span class="avatar avatar--sm" aria-hidden="true" style="--avatar-hue: 157" '
+        'data-avatar-for="bob" data-avatar-name="Bob Marley">BM'
+    }, avatars
+
+
+@pytest.mark.parametrize(
+    ("username", "name", "hue", "letters"),
+    [
+        # Checked against hueFor() and initialsFor() of chat/static/chat/format.js.
+        ("alice", "alice", 0, "A"),
+        ("zoë", "  zoë  van  der berg ", 318, "ZB"),
+        ("a😀b", "😀 smile", 187, "😀S"),
+        ("x", "ß straße", 120, "SSS"),
+        ("y", "   ", 121, "?"),
+    ],
+)
+def test_avatars_are_drawn_as_the_client_draws_them(username: str, name: str, hue: int, letters: str) -> None:
+    from chat.templatetags.chat_tags import avatar_hue, avatar_initials
+
+    assert (avatar_hue(username), avatar_initials(name)) == (hue, letters)

@@ -12,37 +12,19 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.browser.conftest import CHROMIUM  # noqa: E402
+
 if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
-PASSWORD = "a-long-test-password-1"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+from tests.browser.conftest import CHROMIUM_ARGS, PASSWORD, sign_up_through_the_page  # noqa: E402, F401
 
 
 @dataclass
@@ -61,13 +43,7 @@ def new_user(browser: Browser, live_chat) -> Iterator[Callable[[str], Person]]:
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        username = f"{name}-{uuid.uuid4().hex[:6]}"
-        page.goto("/accounts/signup/")
-        page.fill("#id_username", username)
-        page.fill("#id_password1", PASSWORD)
-        page.fill("#id_password2", PASSWORD)
-        page.click("[data-testid=signup-submit]")
-        expect(page).to_have_url(re.compile(r"/$"))
+        username = sign_up_through_the_page(page, name)
         wait_connected(page)
         return Person(username, page)
 

@@ -5,45 +5,29 @@ which the page reads from the server rather than knowing it."""
 
 from __future__ import annotations
 
-import os
-import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.browser.conftest import CHROMIUM  # noqa: E402
+
 if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
-from tests.browser.test_chat_browser import CHROMIUM_ARGS, PASSWORD, wait_connected  # noqa: E402
-from tests.live import ChatServer, LiveDatabase  # noqa: E402
+from tests.browser.conftest import server_with, sign_up_through_the_page  # noqa: E402
+from tests.browser.test_chat_browser import wait_connected  # noqa: E402
+from tests.live import ChatServer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def capped_chat() -> Iterator[ChatServer]:
-    database = LiveDatabase(os.environ.get("DATABASE_URL", "")).create()
-    server = ChatServer(database, env={"CHAT_MAX_SOCKETS_PER_USER": "2", "CHAT_MAX_BODY": "40"}).start()
-    try:
+    with server_with({"CHAT_MAX_SOCKETS_PER_USER": "2", "CHAT_MAX_BODY": "40"}) as server:
         yield server
-    finally:
-        server.stop()
-        database.drop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def status(page: Page):
@@ -51,12 +35,7 @@ def status(page: Page):
 
 
 def signed_up(page: Page) -> None:
-    page.goto("/accounts/signup/")
-    page.fill("#id_username", f"tabs-{uuid.uuid4().hex[:6]}")
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.click("[data-testid=signup-submit]")
-    expect(page).to_have_url(re.compile(r"/$"))
+    sign_up_through_the_page(page, "tabs")
     wait_connected(page)
 
 

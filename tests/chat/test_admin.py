@@ -19,7 +19,7 @@ from accounts.models import User
 from chat import services
 from chat.models import Membership, Message, Room
 from tests.chat.conftest import Connect
-from tests.factories import MessageFactory, UserFactory
+from tests.factories import MessageFactory, RoomFactory, UserFactory
 
 db = database_sync_to_async
 
@@ -468,3 +468,88 @@ def test_a_room_the_service_refuses_is_not_announced_as_added(
     shown = [str(message) for message in response.context["messages"]]
     assert shown == ["Refused for this test."]
     assert not Room.objects.filter(slug="ops").exists()
+
+
+# Room names and the changelist -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_taken_name_is_refused_beside_the_name_field_when_adding(
+    admin_client: Client, public_room: Room
+) -> None:
+    response = admin_client.post(
+        reverse("admin:chat_room_add"), {"name": " GENERAL ", "slug": "general-2", **NO_INLINES}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"] == [
+        "This name is already in use; choose another."
+    ]
+    assert not Room.objects.filter(slug="general-2").exists()
+
+
+@pytest.mark.django_db
+def test_a_taken_name_is_refused_beside_the_name_field_when_renaming(
+    admin_client: Client, public_room: Room, private_room: Room
+) -> None:
+    response = admin_client.post(
+        reverse("admin:chat_room_change", args=[public_room.pk]), room_form(public_room, name="secret")
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["name"]
+    public_room.refresh_from_db()
+    assert public_room.name == "General"
+
+
+@pytest.mark.django_db
+def test_the_room_list_shows_each_address_beside_its_name(admin_client: Client, public_room: Room) -> None:
+    response = admin_client.get(reverse("admin:chat_room_changelist"))
+
+    html = response.content.decode()
+    assert '<td class="field-slug">general</td>' in html
+    assert html.index(">General</a>") < html.index('<td class="field-slug">general</td>')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "count", "shown"),
+    [
+        ("archive_rooms", 1, "Archived 1 room."),
+        ("archive_rooms", 2, "Archived 2 rooms."),
+        ("unarchive_rooms", 1, "Unarchived 1 room."),
+        ("unarchive_rooms", 2, "Unarchived 2 rooms."),
+        ("delete_rooms", 1, "Deleted 1 room."),
+        ("delete_rooms", 2, "Deleted 2 rooms."),
+    ],
+)
+def test_room_actions_count_their_rooms_in_words(
+    admin_client: Client, name: str, count: int, shown: str
+) -> None:
+    rooms = [RoomFactory(is_archived=name == "unarchive_rooms") for _ in range(count)]
+
+    response = action(admin_client, "room", name, *rooms)
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [shown]
+
+
+@pytest.mark.django_db
+def test_a_room_action_counts_only_the_rooms_it_changed(
+    admin_client: Client, public_room: Room, private_room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chat.exceptions import Forbidden
+
+    archive = services.room_archive
+
+    def refuse_the_secret(*, actor: User, room: Room) -> Room:
+        if room.slug == "secret":
+            raise Forbidden("Refused for this test.")
+        return archive(actor=actor, room=room)
+
+    monkeypatch.setattr("chat.admin.services.room_archive", refuse_the_secret)
+
+    response = action(admin_client, "room", "archive_rooms", public_room, private_room)
+
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert shown == ["Refused for this test.", "Archived 1 room."]
+    assert list(Room.objects.filter(is_archived=True).values_list("slug", flat=True)) == ["general"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 
 from chat.rendering import mentioned_names, render_body
 
-LINK = '<a href="{0}" rel="nofollow noopener">{0}</a>'
+LINK = '<a href="{0}" target="_blank" rel="noopener noreferrer nofollow">{0}</a>'
 
 
 @pytest.mark.parametrize(
@@ -105,3 +107,50 @@ def test_mentioned_names_are_collected_without_trailing_punctuation() -> None:
         "bob",
         "carol",
     }
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, dict(attrs)))
+
+
+def _elements(markup: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Elements()
+    parser.feed(markup)
+    parser.close()
+    return parser.found
+
+
+def test_a_link_opens_in_a_new_tab_with_no_handle_on_the_chat() -> None:
+    html = render_body("docs at https://example.org/guide and http://example.org/b", ["bob"])
+
+    assert _elements(html) == [
+        (
+            "a",
+            {"href": "https://example.org/guide", "target": "_blank", "rel": "noopener noreferrer nofollow"},
+        ),
+        ("a", {"href": "http://example.org/b", "target": "_blank", "rel": "noopener noreferrer nofollow"}),
+    ]
+
+
+def test_a_typed_target_or_rel_stays_text_and_cannot_change_the_links() -> None:
+    body = '<a target="_self" rel="opener" href="https://evil.example">x</a> https://example.org'
+
+    html = render_body(body)
+
+    links = [attributes for tag, attributes in _elements(html) if tag == "a"]
+    assert links == [
+        {"href": "https://evil.example", "target": "_blank", "rel": "noopener noreferrer nofollow"},
+        {"href": "https://example.org", "target": "_blank", "rel": "noopener noreferrer nofollow"},
+    ]
+    assert html.startswith('&lt;a target="_self" rel="opener" href="<a ')
+
+
+def test_only_links_get_a_target() -> None:
+    html = render_body("hi @bob", ["bob"])
+
+    assert _elements(html) == [("span", {"class": "mention"})]

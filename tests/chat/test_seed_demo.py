@@ -99,3 +99,30 @@ def test_existing_password_is_left_alone():
     User.objects.create_user(username="alice", password="her-own-password")
     seed()
     assert User.objects.get(username="alice").check_password("her-own-password")
+
+
+def test_seed_creates_general_and_the_other_default_rooms_once(settings):
+    settings.CHAT_DEFAULT_ROOMS = ["general", "lobby", "#Town-Hall"]
+    seed()
+    first = snapshot()
+    seed()
+    assert snapshot() == first
+
+    rooms = {room.slug: room for room in Room.objects.filter(slug__in=["general", "lobby", "town-hall"])}
+    assert {slug: (room.name, room.is_private) for slug, room in rooms.items()} == {
+        "general": ("General", False),
+        "lobby": ("Lobby", False),
+        "town-hall": ("Town hall", False),
+    }
+    for slug in ("lobby", "town-hall"):
+        # The demo users are in them as a new user would be.
+        assert set(rooms[slug].memberships.values_list("user__username", flat=True)) == {"alice", "bob"}
+        assert Message.objects.filter(room=rooms[slug], body="Bob joined.").count() == 1
+
+
+def test_seed_leaves_a_private_default_room_to_its_members(settings):
+    settings.CHAT_DEFAULT_ROOMS = ["design", "general"]
+    seed()  # no error: the private room is skipped for bob
+
+    design = Room.objects.get(slug="design")
+    assert set(design.memberships.values_list("user__username", flat=True)) == {"alice"}

@@ -12,6 +12,7 @@ from chat import services
 from chat.exceptions import ChatError
 from chat.models import Membership, Message, Room
 from chat.realtime import metrics
+from chat.services.rooms import RoomNameTaken
 from tests.chat.conftest import EventListener
 from tests.factories import RoomFactory, StaffFactory, UserFactory
 
@@ -77,7 +78,8 @@ def test_a_message_is_stored_with_its_rendered_html(public_room: Room, bob: User
     assert message.body == "<b>hi</b> @alice see https://example.org"
     assert message.html == (
         '&lt;b&gt;hi&lt;/b&gt; <span class="mention">@alice</span> see '
-        '<a href="https://example.org" rel="nofollow noopener">https://example.org</a>'
+        '<a href="https://example.org" target="_blank" rel="noopener noreferrer nofollow">'
+        "https://example.org</a>"
     )
 
 
@@ -577,7 +579,8 @@ def test_a_room_needs_a_name_and_a_free_slug(
 )
 def test_a_slug_made_from_the_name_is_never_a_direct_address(carol: User, name: str, slug: str) -> None:
     room = services.room_create(creator=carol, name=name)
-    again = services.room_create(creator=carol, name=name)
+    # Another name (names are unique) with the same slug.
+    again = services.room_create(creator=carol, name=f"{name}!")
 
     assert (room.name, room.slug, again.slug) == (name, slug, f"{slug}-2")
 
@@ -595,6 +598,97 @@ def test_a_room_named_like_a_direct_address_does_not_block_it(alice: User, bob: 
     room = services.direct_room_open(user=alice, other=bob)
 
     assert (room.slug, room.is_direct) == (f"dm-{low}-{high}", True)
+
+
+# Room names ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["General", "general", "  GENERAL  ", "Secret", "sEcReT "])
+def test_a_room_cannot_take_a_name_another_room_has(
+    public_room: Room, private_room: Room, carol: User, name: str
+) -> None:
+    with pytest.raises(RoomNameTaken) as raised:
+        services.room_create(creator=carol, name=name, slug="other")
+
+    assert raised.value.code == "forbidden"
+    assert not Room.objects.filter(slug="other").exists()
+
+
+def test_a_name_taken_by_an_unseen_private_room_is_refused_saying_nothing_of_it(
+    public_room: Room, private_room: Room, carol: User
+) -> None:
+    # carol cannot see #secret: she is told what a clash with a public room tells, no more.
+    with pytest.raises(RoomNameTaken) as private_clash:
+        services.room_create(creator=carol, name="secret")
+    with pytest.raises(RoomNameTaken) as public_clash:
+        services.room_create(creator=carol, name="general")
+
+    assert private_clash.value.message == public_clash.value.message
+    assert "secret" not in private_clash.value.message.lower()
+    assert Room.objects.count() == 2
+
+
+def test_the_create_room_page_shows_a_taken_name_beside_the_name_field(
+    public_room: Room, carol: User
+) -> None:
+    # (A test of the page, here beside the rule it shows: tests/chat/test_views.py is another's.)
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(carol)
+
+    response = client.post(reverse("chat:room_create"), {"name": " general", "slug": "other"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"name": ["This name is already in use; choose another."]}
+    assert not Room.objects.filter(slug="other").exists()
+
+
+def test_an_archived_room_keeps_its_name_taken(alice: User, carol: User) -> None:
+    RoomFactory(name="Launch Plans", slug="launch-plans", created_by=alice, is_archived=True)
+
+    assert code_of(services.room_create, creator=carol, name="launch plans") == "forbidden"
+    assert Room.objects.count() == 1
+
+
+def test_a_direct_conversation_takes_no_room_name(alice: User, bob: User, carol: User) -> None:
+    direct = services.direct_room_open(user=alice, other=bob)
+
+    room = services.room_create(creator=carol, name=direct.name)
+
+    assert room.name == direct.name
+
+
+@pytest.mark.parametrize("name", ["Secret", " secret "])
+def test_a_room_cannot_be_renamed_to_a_name_another_room_has(
+    public_room: Room, private_room: Room, alice: User, name: str
+) -> None:
+    with pytest.raises(RoomNameTaken):
+        services.room_update(actor=alice, room=public_room, name=name, topic="renamed")
+
+    public_room.refresh_from_db()
+    assert (public_room.name, public_room.topic) == ("General", "")
+
+
+def test_a_rename_is_trimmed_and_may_change_only_the_case(public_room: Room, alice: User) -> None:
+    services.room_update(actor=alice, room=public_room, name="  GENERAL ")
+
+    public_room.refresh_from_db()
+    assert public_room.name == "GENERAL"
+
+
+def test_rooms_that_already_share_a_name_can_still_be_changed(
+    public_room: Room, private_room: Room, alice: User
+) -> None:
+    # Older data may repeat a name; each room keeps it, and may still be archived.
+    Room.objects.filter(pk=private_room.pk).update(name="General")
+    private_room.refresh_from_db()
+
+    services.room_update(actor=alice, room=private_room, name="General", topic="older", is_archived=True)
+
+    private_room.refresh_from_db()
+    assert (private_room.name, private_room.topic, private_room.is_archived) == ("General", "older", True)
 
 
 # room_update, room_archive, room_unarchive, room_delete ----------------------------------------

@@ -101,7 +101,7 @@ CORPUS: list[tuple[str, str]] = [
 PAYLOADS = [pytest.param(payload, id=name) for name, payload in CORPUS]
 
 # The only markup render_body makes (chat/rendering.py): links and mentions.
-RENDER_TAGS = {"a": {"href", "rel"}, "span": {"class"}}
+RENDER_TAGS = {"a": {"href", "rel", "target"}, "span": {"class"}}
 URL_ATTRIBUTES = {
     "href",
     "src",
@@ -180,6 +180,11 @@ class MarkupAudit(HTMLParser):
                     found.append(f"<{tag} {name}={value!r}>")
                 if name == "srcdoc":
                     found.append(f"<{tag} srcdoc>")
+                # A link may open a new tab only without a handle back to the chat.
+                if name == "target" and (
+                    value != "_blank" or "noopener" not in (attributes.get("rel") or "").split()
+                ):
+                    found.append(f"<{tag} target={value!r} rel={attributes.get('rel')!r}>")
                 if name == "style" and re.search(r"expression|javascript|url\(", value or "", re.I):
                     found.append(f"<{tag} style={value!r}>")
             if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "refresh":

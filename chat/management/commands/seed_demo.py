@@ -1,5 +1,8 @@
 """``manage.py seed_demo``: two demo users, a few rooms and welcome messages.
 
+The rooms include #general and every other default room (settings.CHAT_DEFAULT_ROOMS),
+each created when missing, so a user who signs up finds them.
+
 Safe to run again and again: users are only created when missing, rooms are
 looked up by slug, joins and adds are no-ops for members, the direct room is
 found by its pair, and every message has a fixed ``client_id``, which
@@ -21,6 +24,7 @@ from accounts.models import User
 from chat import selectors, services
 from chat.exceptions import ChatError
 from chat.models import Room
+from chat.services.onboarding import default_room_slugs, user_onboard
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 ADMIN_USERNAME = "admin"
@@ -76,6 +80,12 @@ class Command(BaseCommand):
             self._step(services.room_join, user=alice, room_slug=random_room.slug)
             # Bob is added by a room admin rather than joining himself, to show both ways in.
             self._step(services.membership_add, actor=alice, room=random_room, user=bob)
+        # The site's other default rooms (settings.CHAT_DEFAULT_ROOMS), which the demo
+        # users join as a new user would.
+        for slug in default_room_slugs():
+            self._room(alice, DemoRoom(slug, slug.replace("-", " ").capitalize(), ""))
+        for user in (alice, bob):
+            user_onboard(user=user)
         direct = self._step(services.direct_room_open, user=alice, other=bob)
 
         welcome = [

@@ -6,9 +6,11 @@ import { Connection } from "./connection.js";
 import { el, hueFor, initialsFor, setIconSprite, text } from "./format.js";
 import { MessageListView } from "./message-view.js";
 import { Outbox } from "./outbox.js";
+import { Popovers } from "./popover.js";
 import { SidebarView } from "./sidebar.js";
 import { RoomDirectory, RoomLog } from "./store.js";
 import { Composer } from "./composer.js";
+import { Draft } from "./drafts.js";
 import { TypingView } from "./typing.js";
 
 const PAGE_SIZE = 50;
@@ -113,6 +115,7 @@ class ChatApp {
       maxLength: Number(this.root.dataset.maxBody),
       onSend: (body) => this.send(body),
       onTyping: () => this.connection.send({ type: "typing", room: this.slug }),
+      draft: new Draft({ user: this.me, room: this.slug }),
     });
     const attention = () => this.markRead();
     window.addEventListener("focus", attention);
@@ -136,6 +139,22 @@ class ChatApp {
       document.querySelector("[data-sidebar-close]")?.addEventListener("click", () => {
         document.body.classList.remove("sidebar-open");
         toggle.setAttribute("aria-expanded", "false");
+      });
+    }
+    this.popovers = new Popovers(document);
+    for (const details of document.querySelectorAll("details.popover-menu, details.user-menu")) {
+      this.popovers.addDetails(details);
+    }
+    if (toggle) {
+      // The narrow-screen room list is a drawer: it closes like a popover.
+      this.popovers.add({
+        toggle,
+        container: document.getElementById("sidebar"),
+        isOpen: () => document.body.classList.contains("sidebar-open"),
+        close: () => {
+          document.body.classList.remove("sidebar-open");
+          toggle.setAttribute("aria-expanded", "false");
+        },
       });
     }
     this.statusElement?.addEventListener("click", (event) => {
@@ -179,25 +198,21 @@ class ChatApp {
       replaced: text.replaced,
     }[state];
     element.replaceChildren(el("span", { className: "status__dot", attrs: { "aria-hidden": "true" } }), label);
-    if (state === "reconnecting" && detail.retryAt) {
+    // What the user can do about it: retry now, or take the connection back (4409).
+    const action =
+      state === "reconnecting" && detail.retryAt
+        ? ["retry-now", text.retryNow]
+        : state === "replaced"
+          ? ["use-here", text.useHere]
+          : null;
+    if (action) {
       element.append(
         " ",
         el("button", {
           className: "link-button",
-          text: text.retryNow,
+          text: action[1],
           attrs: { type: "button" },
-          dataset: { action: "retry-now" },
-        }),
-      );
-    }
-    if (state === "replaced") {
-      element.append(
-        " ",
-        el("button", {
-          className: "link-button",
-          text: text.useHere,
-          attrs: { type: "button" },
-          dataset: { action: "use-here" },
+          dataset: { action: action[0] },
         }),
       );
     }

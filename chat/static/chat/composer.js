@@ -1,5 +1,7 @@
 // The message composer: Enter sends, Shift+Enter starts a new line, empty
 // text is not sent, and over the length limit it says so instead of sending.
+// With a `draft` (see drafts.js), unsent text is kept and comes back when the
+// room is opened again.
 
 import { text } from "./format.js";
 
@@ -7,7 +9,7 @@ const TYPING_EVERY_MS = 3000;
 const WARN_WITHIN = 200;
 
 export class Composer {
-  constructor({ form, input, button, counter, maxLength, onSend, onTyping }) {
+  constructor({ form, input, button, counter, maxLength, onSend, onTyping, draft = null }) {
     this.form = form;
     this.input = input;
     this.button = button;
@@ -15,6 +17,7 @@ export class Composer {
     this.maxLength = maxLength;
     this.onSend = onSend;
     this.onTyping = onTyping;
+    this.draft = draft;
     this.enabled = true;
     this.lastTyping = 0;
     form.addEventListener("submit", (event) => {
@@ -29,9 +32,12 @@ export class Composer {
       }
     });
     input.addEventListener("input", () => {
+      this.draft?.save(this.input.value);
       this.update();
       this.typed();
     });
+    const saved = draft ? draft.load() : "";
+    if (saved) input.value = saved;
     this.update();
   }
 
@@ -45,6 +51,7 @@ export class Composer {
     const body = this.input.value;
     if (!body.trim() || this.length() > this.maxLength) return;
     this.onSend(body);
+    this.draft?.clear();
     this.input.value = "";
     this.lastTyping = 0;
     this.update();

@@ -13,13 +13,15 @@ export class MessageListView {
   /**
    * options: scroller, list, pendingList, historyStatus, jumpButton (elements);
    * me (username); myName (display name); permissions() -> {canWrite, isAdmin}; introText(); lookup(seq) -> message;
-   * onNearTop(); onEdit(seq, body); onEditDone(); onDelete(seq); onRetry(clientId); onDiscard(clientId).
+   * onNearTop(); onEdit(seq, body); onEditDone(); onDelete(seq) (after the user confirmed in the page);
+   * onRetry(clientId); onDiscard(clientId).
    */
   constructor(options) {
     Object.assign(this, options);
     this.elements = new Map(); // seq -> element
     this.pendingElements = new Map(); // client_id -> element
     this.editing = null; // seq being edited
+    this.confirming = null; // seq whose deletion is being asked about
     this.list.addEventListener("click", (event) => this.clicked(event));
     this.pendingList.addEventListener("click", (event) => this.clickedPending(event));
     this.scroller.addEventListener("scroll", () => this.scrolled(), { passive: true });
@@ -38,15 +40,17 @@ export class MessageListView {
     for (const message of messages) {
       let element = this.elements.get(message.seq);
       const key = renderKey(message, perms, this.me);
-      if (!element || (element.dataset.key !== key && this.editing !== message.seq)) {
+      // An open editor or delete question keeps its element, unless the message is gone.
+      const held = !message.deleted && (this.editing === message.seq || this.confirming === message.seq);
+      if (!element || (element.dataset.key !== key && !held)) {
         const fresh = this.buildMessage(message, perms);
         fresh.dataset.key = key;
         if (element) element.replaceWith(fresh);
         element = fresh;
         this.elements.set(message.seq, element);
-      } else if (this.editing === message.seq && message.deleted) {
-        this.editing = null;
       }
+      if (message.deleted && this.editing === message.seq) this.editing = null;
+      if (message.deleted && this.confirming === message.seq) this.confirming = null;
       this.decorate(element, message, previousMessage);
       const expected = previousElement ? previousElement.nextElementSibling : this.list.firstElementChild;
       if (element !== expected) {
@@ -243,9 +247,11 @@ export class MessageListView {
     const seq = Number(article.dataset.seq);
     const action = button.dataset.action;
     if (action === "edit") this.startEditing(article, seq);
-    else if (action === "delete") {
-      if (window.confirm(text.confirmDelete)) this.onDelete(seq);
-    }
+    else if (action === "delete") this.askToDelete(article, seq);
+    else if (action === "confirm-delete") {
+      this.stopAsking();
+      this.onDelete(seq);
+    } else if (action === "cancel-delete") this.stopAsking({ refocus: true });
   }
 
   clickedPending(event) {
@@ -259,6 +265,7 @@ export class MessageListView {
   startEditing(article, seq) {
     const message = this.lookup(seq);
     if (!message || message.deleted) return;
+    if (this.confirming !== null) this.stopAsking();
     if (this.editing !== null) this.stopEditing();
     this.editing = seq;
     const body = article.querySelector(".msg__body");
@@ -306,8 +313,10 @@ export class MessageListView {
     body.hidden = true;
     body.after(form);
     article.classList.add("msg--editing");
-    input.focus();
+    input.focus({ preventScroll: true });
     input.setSelectionRange(input.value.length, input.value.length);
+    // The editor is taller than the text it replaces: keep Save and Cancel on screen.
+    form.scrollIntoView({ block: "nearest" });
   }
 
   stopEditing() {
@@ -322,6 +331,70 @@ export class MessageListView {
     const body = article.querySelector(".msg__body");
     if (body) body.hidden = false;
     this.onEditDone();
+  }
+
+  // Deleting ---------------------------------------------------------------
+
+  /** Ask in the message itself; the question's buttons come back through clicked(). */
+  askToDelete(article, seq) {
+    const message = this.lookup(seq);
+    if (!message || message.deleted) return;
+    if (this.editing !== null) this.stopEditing();
+    if (this.confirming !== null) this.stopAsking();
+    this.confirming = seq;
+    const promptId = `delete-prompt-${seq}`;
+    const cancel = el("button", {
+      className: "button button--small button--quiet",
+      text: text.cancel,
+      attrs: { type: "button" },
+      dataset: { action: "cancel-delete", testid: "delete-cancel" },
+    });
+    const question = el(
+      "div",
+      {
+        className: "confirm-delete",
+        dataset: { testid: "delete-confirm" },
+        attrs: { role: "group", "aria-labelledby": promptId },
+      },
+      el("p", { className: "confirm-delete__prompt", text: text.confirmDelete, attrs: { id: promptId } }),
+      el(
+        "div",
+        { className: "confirm-delete__buttons" },
+        el("button", {
+          className: "button button--small button--danger",
+          text: text.delete,
+          attrs: { type: "button" },
+          dataset: { action: "confirm-delete", testid: "delete-confirm-button" },
+        }),
+        cancel,
+      ),
+    );
+    question.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      event.preventDefault();
+      this.stopAsking({ refocus: true });
+    });
+    article.querySelector(".msg__main").append(question);
+    article.classList.add("msg--confirming");
+    // The safe answer has focus: a second Enter does not delete.
+    cancel.focus({ preventScroll: true });
+    question.scrollIntoView({ block: "nearest" });
+  }
+
+  /** Close the question; ``refocus`` puts focus back on the message's Delete button. */
+  stopAsking({ refocus = false } = {}) {
+    const seq = this.confirming;
+    this.confirming = null;
+    const article = this.elements.get(seq);
+    if (!article) return;
+    const message = this.lookup(seq);
+    if (!message || article.dataset.key !== renderKey(message, this.permissions(), this.me)) {
+      article.dataset.key = ""; // it changed while held: rebuild on the next render
+    }
+    // Unmark first: while focus is still inside, the actions show and can take focus.
+    article.classList.remove("msg--confirming");
+    if (refocus) article.querySelector("button[data-action=delete]")?.focus();
+    article.querySelector(".confirm-delete")?.remove();
   }
 
   // Scrolling --------------------------------------------------------------

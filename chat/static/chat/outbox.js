@@ -4,10 +4,19 @@
 // a reload, a rate limit) can never post it twice: the server answers a
 // repeated client_id with the same ack. Entries survive a reload of the tab
 // through sessionStorage.
+//
+// They go out one at a time, oldest first, and the next only after the
+// server has answered the one before: a message refused for now (rate_limited,
+// unavailable) holds back the ones typed after it, because if those were on the
+// wire already, the server could store them first (its bucket refills between
+// two frames) and the room would show them out of order.
 
 const STORAGE_KEY = "chat.outbox.v1";
 
 const UNAVAILABLE_RETRY_MS = 3000;
+// retry_after is rounded to the millisecond; waiting a little longer keeps a
+// resend from arriving just before the token it waits for.
+const RATE_LIMIT_MARGIN_MS = 50;
 
 function newClientId() {
   if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
@@ -18,23 +27,24 @@ function newClientId() {
 }
 
 /**
- * Entry states: "queued" (waiting for the socket), "sent" (on the wire, no ack
- * yet), "waiting" (rate limited; sent again at `retryAt`), "failed" (refused;
- * `error` says why).
+ * Entry states: "queued" (waiting for its turn or for the socket), "sent" (on
+ * the wire, no ack yet), "waiting" (refused for now; sent again at `retryAt`),
+ * "failed" (refused; `error` says why; the user retries or discards it).
+ * At most one entry is "sent" or "waiting": the one whose answer the rest wait for.
  */
 export class Outbox {
   constructor({ send, onChange }) {
     this.send = send;
     this.onChange = onChange;
-    this.entries = new Map();
-    this.timers = new Map();
+    this.entries = new Map(); // client_id -> entry, in the order typed
+    this.retryTimer = null;
     this.restore();
   }
 
   add(room, body) {
     const entry = { client_id: newClientId(), room, body, state: "queued", error: "", createdAt: Date.now() };
     this.entries.set(entry.client_id, entry);
-    this.trySend(entry);
+    this.sendNext();
     this.changed();
     return entry;
   }
@@ -47,11 +57,12 @@ export class Outbox {
     return this.entries.get(clientId);
   }
 
-  /** Send every entry that is waiting for the socket (on hello: also the unacked ones). */
+  /** Send the next entry if its turn has come (on hello: the unacked one again, same client_id). */
   flush({ resendUnacked = false } = {}) {
-    for (const entry of this.entries.values()) {
-      if (entry.state === "queued" || (resendUnacked && entry.state === "sent")) this.trySend(entry);
+    if (resendUnacked) {
+      for (const entry of this.entries.values()) if (entry.state === "sent") entry.state = "queued";
     }
+    this.sendNext();
     this.changed();
   }
 
@@ -63,8 +74,11 @@ export class Outbox {
 
   /** The server stored it (ack or the message itself): the entry is done. */
   resolve(clientId) {
-    if (!this.entries.delete(clientId)) return null;
-    this.clearTimer(clientId);
+    const entry = this.entries.get(clientId);
+    if (!entry) return null;
+    this.entries.delete(clientId);
+    if (entry.state === "waiting") this.clearRetryTimer();
+    this.sendNext();
     this.changed();
     return clientId;
   }
@@ -73,27 +87,29 @@ export class Outbox {
   fail(clientId, error) {
     const entry = this.entries.get(clientId);
     if (!entry) return false;
-    this.clearTimer(clientId);
+    if (entry.state === "waiting") this.clearRetryTimer();
     if (error.code === "rate_limited" || error.code === "unavailable") {
-      const seconds = error.code === "rate_limited" ? Number(error.retry_after) || 1 : UNAVAILABLE_RETRY_MS / 1000;
+      const delay =
+        error.code === "rate_limited"
+          ? (Number(error.retry_after) || 1) * 1000 + RATE_LIMIT_MARGIN_MS
+          : UNAVAILABLE_RETRY_MS;
+      // Still this entry's turn: nothing after it goes until it is stored.
       entry.state = "waiting";
       entry.error = error.message || "";
-      entry.retryAt = Date.now() + seconds * 1000;
-      this.timers.set(
-        clientId,
-        setTimeout(() => {
-          this.timers.delete(clientId);
-          if (entry.state !== "waiting") return;
-          entry.state = "queued";
-          this.trySend(entry);
-          this.changed();
-        }, seconds * 1000),
-      );
+      entry.retryAt = Date.now() + delay;
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        if (entry.state !== "waiting" || this.entries.get(entry.client_id) !== entry) return;
+        entry.state = "queued";
+        this.sendNext();
+        this.changed();
+      }, delay);
     } else {
       // too_long, forbidden, archived...: sending again would be refused again,
-      // so the user decides (retry or discard).
+      // so the user decides (retry or discard), and the next entries go on.
       entry.state = "failed";
       entry.error = error.message || error.code;
+      this.sendNext();
     }
     this.changed();
     return true;
@@ -104,23 +120,34 @@ export class Outbox {
     if (!entry || entry.state !== "failed") return;
     entry.state = "queued";
     entry.error = "";
-    this.trySend(entry);
+    this.sendNext();
     this.changed();
   }
 
   discard(clientId) {
-    this.clearTimer(clientId);
-    if (this.entries.delete(clientId)) this.changed();
+    const entry = this.entries.get(clientId);
+    if (!entry) return;
+    this.entries.delete(clientId);
+    if (entry.state === "waiting") this.clearRetryTimer();
+    this.sendNext();
+    this.changed();
   }
 
-  trySend(entry) {
-    const frame = { type: "send", room: entry.room, body: entry.body, client_id: entry.client_id };
-    if (this.send(frame)) entry.state = "sent";
+  /** Put the oldest queued entry on the wire, unless one is still awaiting its answer. */
+  sendNext() {
+    let next = null;
+    for (const entry of this.entries.values()) {
+      if (entry.state === "sent" || entry.state === "waiting") return;
+      if (!next && entry.state === "queued") next = entry;
+    }
+    if (!next) return;
+    const frame = { type: "send", room: next.room, body: next.body, client_id: next.client_id };
+    if (this.send(frame)) next.state = "sent";
   }
 
-  clearTimer(clientId) {
-    clearTimeout(this.timers.get(clientId));
-    this.timers.delete(clientId);
+  clearRetryTimer() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   changed() {
