@@ -7,13 +7,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db.models import QuerySet
+from django.db import connections, router
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from chat import permissions, protocol
-from chat.exceptions import NotFound
+from chat.exceptions import BadRequest, NotFound
 from chat.models import Membership, Message, Room
 
 
@@ -184,3 +186,76 @@ def active_user_by_username(username: str) -> User:
     if user is None:
         raise NotFound(_("No user is called “%(name)s”.") % {"name": username})
     return user
+
+
+PEOPLE_SEARCH_LIMIT = 20
+
+
+def _case_folds_ascii_only() -> bool:
+    """Whether the users' database ignores case for ASCII letters only: SQLite's LIKE
+    and iexact do, so "ZOË" does not find "zoë" there. A query with other letters is
+    then matched in Python (SQLite serves one small site; PostgreSQL folds them all)."""
+    return connections[router.db_for_read(User)].vendor == "sqlite"
+
+
+def _person_rank(person: User, folded: str) -> tuple[int, str, str]:
+    """The order of people_search: a name that starts with the query first, then by the
+    shown name and the username."""
+    names = (person.username.casefold(), person.display_name.casefold())
+    prefix = any(name.startswith(folded) for name in names)
+    return (0 if prefix else 1, person.shown_name.casefold(), person.username)
+
+
+def people_search(user: User, query: str, *, limit: int = PEOPLE_SEARCH_LIMIT) -> list[User]:
+    """Up to ``limit`` active people other than ``user`` whose username or display name
+    contains ``query``, ignoring case: those whose username or display name starts with
+    it first, each group by shown name. An empty query finds no one."""
+    if not query:
+        return []
+    people = User.objects.filter(is_active=True).exclude(pk=user.pk).only("pk", "username", "display_name")
+    if not query.isascii() and _case_folds_ascii_only():
+        folded = query.casefold()
+        found = [
+            person
+            for person in people.iterator()
+            if folded in person.username.casefold() or folded in person.display_name.casefold()
+        ]
+        return sorted(found, key=lambda person: _person_rank(person, folded))[:limit]
+    matches = people.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    ranked = matches.annotate(
+        prefix_rank=Case(
+            When(Q(username__istartswith=query) | Q(display_name__istartswith=query), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        shown=Lower(Coalesce(NullIf(F("display_name"), Value("")), F("username"))),
+    )
+    return list(ranked.order_by("prefix_rank", "shown", "username")[:limit])
+
+
+def active_user_by_username_any_case(username: str) -> User:
+    """The active user called ``username``, ignoring case: whoever is called exactly
+    that, else the one person whose username differs only in case. NotFound if no one
+    is; BadRequest if several are and none exactly (usernames are case-sensitive, so
+    "Bob" and "BOB" may both exist)."""
+    if not username.isascii() and _case_folds_ascii_only():
+        folded = username.casefold()
+        candidates = [
+            person
+            for person in User.objects.filter(is_active=True).iterator()
+            if person.username.casefold() == folded
+        ]
+    else:
+        candidates = list(User.objects.filter(username__iexact=username, is_active=True))
+    exact = [person for person in candidates if person.username == username]
+    if exact:
+        return exact[0]
+    if not candidates:
+        raise NotFound(_("No user is called “%(name)s”.") % {"name": username})
+    if len(candidates) > 1:
+        names = ", ".join(sorted(person.username for person in candidates))
+        raise BadRequest(
+            _("Several people are called “%(name)s” in different cases (%(names)s); type the name exactly.")
+            % {"name": username, "names": names}
+        )
+    return candidates[0]

@@ -33,4 +33,5 @@ urlpatterns = [
     path("r/<slug:slug>/members/", views.member_add, name="member_add"),
     path("dm/", views.direct_open, name="direct_open"),
     path("dm/<username:username>/", views.direct, name="direct"),
+    path("people/", views.people, name="people"),
 ]

@@ -7,10 +7,11 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
@@ -121,13 +122,15 @@ def direct(request: AuthenticatedRequest, username: str) -> HttpResponse:
     """Show the direct conversation with ``username``. One that does not exist yet is
     only offered (a button that posts to ``direct_open``): a GET changes nothing."""
     try:
-        other = selectors.active_user_by_username(username)
+        other = selectors.active_user_by_username_any_case(username)
         room = services.direct_room_find(user=request.user, other=other)
     except NotFound:
         raise Http404 from None
     except ChatError as error:
         messages.error(request, error.message)
         return redirect("chat:index")
+    if other.username != username:  # /dm/Bob/ for bob: one address per person
+        return redirect("chat:direct", username=other.username)
     if room is not None:
         return redirect(room)
     return _index_page(request, dm_form=DirectForm(initial={"username": other.username}), dm_user=other)
@@ -136,12 +139,14 @@ def direct(request: AuthenticatedRequest, username: str) -> HttpResponse:
 @login_required
 @require_POST
 def direct_open(request: AuthenticatedRequest) -> HttpResponse:
-    """Open (creating on first use) the direct conversation with the posted username."""
+    """Open (creating on first use) the direct conversation with the posted username,
+    whatever its case ("Bob" finds ``bob``). No such person, or several whose names
+    differ only in case, is an error beside the field."""
     form = DirectForm(request.POST)
     status = 200
     if form.is_valid():
         try:
-            other = selectors.active_user_by_username(form.cleaned_data["username"])
+            other = selectors.active_user_by_username_any_case(form.cleaned_data["username"])
             room = services.direct_room_open(user=request.user, other=other)
         except ChatError as error:
             form.add_error("username", error.message)
@@ -149,6 +154,32 @@ def direct_open(request: AuthenticatedRequest) -> HttpResponse:
         else:
             return redirect(room)
     return _index_page(request, dm_form=form, status=status)
+
+
+PEOPLE_QUERY_MAX = 150  # the longest username: a longer query can match no one
+
+
+@never_cache
+@login_required
+@require_safe
+def people(request: AuthenticatedRequest) -> JsonResponse:
+    """Whom one can message: the search of the index page's people picker.
+
+    ``GET /people/?q=<text>`` answers ``{"people": [{"username": "bob", "display_name":
+    "Bob"}, ...]}``: up to 20 active people other than the requester whose username or
+    display name contains the text, ignoring case; those where one of them starts with
+    it first, then by shown name. ``display_name`` is "" for someone who has set none.
+    A blank ``q`` finds no one; one longer than 150 characters or holding a NUL is
+    refused with 400 and ``{"error": "..."}``. Signed in only (anyone else is sent to
+    the login page). It lists people, never rooms: who talks with whom stays private.
+    """
+    query = request.GET.get("q", "")
+    if "\x00" in query or len(query) > PEOPLE_QUERY_MAX:
+        return JsonResponse({"error": _("The search was not understood.")}, status=400)
+    found = selectors.people_search(request.user, query.strip())
+    return JsonResponse(
+        {"people": [{"username": person.username, "display_name": person.display_name} for person in found]}
+    )
 
 
 @login_required

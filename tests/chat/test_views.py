@@ -464,3 +464,11 @@ def test_joining_and_leaving_from_the_page_are_rate_limited(public_room: Room, c
     assert any("too fast" in message for message in flash(response)), flash(response)
     assert not Membership.objects.filter(room=public_room, user=carol).exists()
     assert public_room.messages.count() == notes  # no third "carol joined."
+
+
+def test_a_direct_address_in_another_case_leads_to_the_person(alice: User, bob: User) -> None:
+    response = client_for(alice).get(reverse("chat:direct", args=["BOB"]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("chat:direct", args=["bob"])
+    assert client_for(alice).get(reverse("chat:direct", args=["nobody"])).status_code == 404
