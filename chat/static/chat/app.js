@@ -5,16 +5,20 @@
 import { Connection } from "./connection.js";
 import { el, hueFor, initialsFor, setIconSprite, text } from "./format.js";
 import { MessageListView } from "./message-view.js";
+import { OfflineBanner } from "./offline.js";
 import { Outbox } from "./outbox.js";
 import { Popovers } from "./popover.js";
 import { SidebarView } from "./sidebar.js";
 import { RoomDirectory, RoomLog } from "./store.js";
+import { RoomSwitcher } from "./switcher.js";
 import { Composer } from "./composer.js";
 import { Draft } from "./drafts.js";
 import { TypingView } from "./typing.js";
 
 const PAGE_SIZE = 50;
 const CATCH_UP_PAGE_SIZE = 100;
+// Messages already read that are loaded above the first unread one, for context.
+const UNREAD_CONTEXT = 10;
 const READ_DEBOUNCE_MS = 400;
 const NOTICE_MS = 6000;
 
@@ -94,8 +98,10 @@ class ChatApp {
         this.summary.direct ? text.beginningDirect(this.summary.name) : text.beginning(this.summary.name),
       lookup: (seq) => this.log.messages.get(seq),
       onNearTop: () => this.loadOlder(),
+      onScrolled: () => this.markRead(),
       onEdit: (seq, body) => this.connection.send({ type: "edit", room: this.slug, seq, body }) || this.offline(),
       onEditDone: () => this.renderMessages(),
+      onEditClosed: () => this.composer.focus(),
       onDelete: (seq) => this.connection.send({ type: "delete", room: this.slug, seq }) || this.offline(),
       onRetry: (clientId) => this.outbox.retry(clientId),
       onDiscard: (clientId) => this.outbox.discard(clientId),
@@ -114,6 +120,7 @@ class ChatApp {
       // The server's limit (settings.CHAT_MAX_BODY), written into the page.
       maxLength: Number(this.root.dataset.maxBody),
       onSend: (body) => this.send(body),
+      onEditLast: () => this.messages.editLast(),
       onTyping: () => this.connection.send({ type: "typing", room: this.slug }),
       draft: new Draft({ user: this.me, room: this.slug }),
     });
@@ -141,6 +148,22 @@ class ChatApp {
         toggle.setAttribute("aria-expanded", "false");
       });
     }
+    // Offline: a banner across the room (the pill alone was easy to miss), with "Retry now".
+    this.offlineBanner = new OfflineBanner({
+      onRetryNow: () => this.connection.retryNow(),
+      focusAfter: () => this.composer?.input || document.getElementById("main"),
+    });
+    const scroller = document.getElementById("scroller");
+    if (scroller) scroller.before(this.offlineBanner.element);
+    else document.getElementById("main")?.prepend(this.offlineBanner.element);
+    this.switcher = new RoomSwitcher({
+      rooms: () => {
+        const { rooms, direct } = this.directory.sections(); // the sidebar's lists, in its order
+        return [...rooms, ...direct];
+      },
+      roomUrl: (slug) => fillTemplate(this.root.dataset.roomUrl, slug),
+      activeSlug: this.slug,
+    });
     this.popovers = new Popovers(document);
     for (const details of document.querySelectorAll("details.popover-menu, details.user-menu")) {
       this.popovers.addDetails(details);
@@ -158,7 +181,6 @@ class ChatApp {
       });
     }
     this.statusElement?.addEventListener("click", (event) => {
-      if (event.target.closest("[data-action=retry-now]")) this.connection.retryNow();
       if (event.target.closest("[data-action=use-here]")) this.connection.resume();
     });
   }
@@ -186,6 +208,7 @@ class ChatApp {
   }
 
   showStatus(state, detail) {
+    this.offlineBanner?.update(state, detail);
     const element = this.statusElement;
     if (!element) return;
     this.online = state === "online";
@@ -198,13 +221,9 @@ class ChatApp {
       replaced: text.replaced,
     }[state];
     element.replaceChildren(el("span", { className: "status__dot", attrs: { "aria-hidden": "true" } }), label);
-    // What the user can do about it: retry now, or take the connection back (4409).
-    const action =
-      state === "reconnecting" && detail.retryAt
-        ? ["retry-now", text.retryNow]
-        : state === "replaced"
-          ? ["use-here", text.useHere]
-          : null;
+    // What the user can do about it: take the connection back (4409). Retrying
+    // now is offered by the offline banner.
+    const action = state === "replaced" ? ["use-here", text.useHere] : null;
     if (action) {
       element.append(
         " ",
@@ -222,11 +241,14 @@ class ChatApp {
 
   // History ------------------------------------------------------------------
 
-  /** After every hello: fetch what this page missed, or the newest page on first load. */
+  /**
+   * After every hello: fetch what this page missed. On first load, a room with
+   * unread messages opens at the first of them; any other at its newest page.
+   */
   catchUp() {
     if (this.lostAccess) return;
     if (!this.log.loaded) {
-      this.requestHistory("newest");
+      this.requestHistory(this.firstUnread() ? "unread" : "newest");
       return;
     }
     const summary = this.directory.get(this.slug);
@@ -237,15 +259,24 @@ class ChatApp {
   requestHistory(kind) {
     if (!this.slug || this.lostAccess) return;
     if (kind === "after" && !this.log.loaded) kind = "newest";
-    if (this.inflight.some((request) => request.room === this.slug && request.kind === kind)) return;
+    // "unread" and "newest" both open the room: one of them at a time.
+    const opening = (k) => k === "newest" || k === "unread";
+    const asked = (request) => request.kind === kind || (opening(request.kind) && opening(kind));
+    if (this.inflight.some((request) => request.room === this.slug && asked(request))) return;
     const frame = { type: "history", room: this.slug, limit: PAGE_SIZE };
     if (kind === "before") frame.before_seq = this.log.low;
+    const unreadFrom = kind === "unread" ? this.firstUnread() : 0;
+    if (kind === "unread") {
+      // The first unread message, a few read ones above it; catching up brings the rest.
+      frame.after_seq = Math.max(0, unreadFrom - 1 - UNREAD_CONTEXT);
+      frame.limit = CATCH_UP_PAGE_SIZE;
+    }
     if (kind === "after") {
       frame.after_seq = this.log.high;
       frame.limit = CATCH_UP_PAGE_SIZE;
     }
     if (!this.connection.send(frame)) return;
-    this.inflight.push({ room: this.slug, kind, high: this.log.high });
+    this.inflight.push({ room: this.slug, kind, high: this.log.high, unreadFrom });
     if (kind === "before") {
       this.messages.loadingOlder = true;
       this.renderMessages();
@@ -264,9 +295,16 @@ class ChatApp {
     const high = request ? request.high : 0;
     const messages = frame.messages.filter((message) => typeof message.seq === "number");
     for (const message of messages) this.learn(message);
+    if (kind === "unread" && !messages.length) {
+      this.requestHistory("newest"); // nothing where the summary said: open at the bottom
+      return;
+    }
     const stickToBottom = kind === "newest" && !this.log.loaded;
     if (kind === "newest") this.log.loadNewest(messages, frame.has_more);
-    else if (kind === "before") {
+    else if (kind === "unread") {
+      this.log.loadFrom(messages);
+      this.messages.showUnreadFrom(request.unreadFrom);
+    } else if (kind === "before") {
       this.log.loadOlder(messages, frame.has_more);
       this.messages.loadingOlder = false;
     } else this.log.loadNewer(messages);
@@ -276,7 +314,8 @@ class ChatApp {
       this.directory.noteMessage(this.slug, newest, this.me);
     }
     this.renderMessages({ stickToBottom });
-    if (kind === "after" && frame.has_more && this.log.high > high) this.requestHistory("after");
+    const forward = kind === "after" || kind === "unread";
+    if (forward && frame.has_more && this.log.high > high) this.requestHistory("after");
     else if (this.log.hasGap()) this.requestHistory("after");
     if (kind !== "after" && this.log.hasMoreBefore && this.messages.underfilled()) this.loadOlder();
     this.markRead();
@@ -461,20 +500,30 @@ class ChatApp {
     this.toast(text.waitingForConnection);
   }
 
-  /** The open room is on screen and the window has focus: it is read up to the newest shown seq. */
+  /**
+   * The open room is read up to the newest shown seq once that message has been
+   * scrolled into view while the window is visible and focused. Loaded is not
+   * read: a room opened at its first unread message stays unread until the end.
+   */
   markRead() {
     if (!this.slug || !this.member || !this.log.loaded || this.log.high <= 0) return;
     if (document.visibilityState !== "visible" || !document.hasFocus()) return;
     const seq = this.log.high;
+    const known = this.directory.get(this.slug);
+    if (seq <= this.readSent && (!known || seq <= known.last_read_seq)) return;
+    if (!this.messages.hasShown(seq)) return;
     if (this.directory.markRead(this.slug, seq)) this.renderSidebar();
     if (seq <= this.readSent) return;
     clearTimeout(this.readTimer);
     this.readTimer = setTimeout(() => {
-      const newest = this.log.high;
-      if (newest > this.readSent && this.connection.send({ type: "read", room: this.slug, seq: newest })) {
-        this.readSent = newest;
-      }
+      if (seq > this.readSent && this.connection.send({ type: "read", room: this.slug, seq })) this.readSent = seq;
     }, READ_DEBOUNCE_MS);
+  }
+
+  /** The first seq the user has not read in the open room, or 0 if none (or not a member). */
+  firstUnread() {
+    const summary = this.member ? this.directory.get(this.slug) : null;
+    return summary && summary.last_read_seq < summary.last_seq ? summary.last_read_seq + 1 : 0;
   }
 
   // Rendering ------------------------------------------------------------------

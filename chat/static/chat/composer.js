@@ -1,5 +1,6 @@
 // The message composer: Enter sends, Shift+Enter starts a new line, empty
 // text is not sent, and over the length limit it says so instead of sending.
+// Up in an empty box asks to edit the user's last message (`onEditLast`).
 // With a `draft` (see drafts.js), unsent text is kept and comes back when the
 // room is opened again.
 
@@ -9,7 +10,7 @@ const TYPING_EVERY_MS = 3000;
 const WARN_WITHIN = 200;
 
 export class Composer {
-  constructor({ form, input, button, counter, maxLength, onSend, onTyping, draft = null }) {
+  constructor({ form, input, button, counter, maxLength, onSend, onTyping, onEditLast = () => false, draft = null }) {
     this.form = form;
     this.input = input;
     this.button = button;
@@ -17,6 +18,7 @@ export class Composer {
     this.maxLength = maxLength;
     this.onSend = onSend;
     this.onTyping = onTyping;
+    this.onEditLast = onEditLast;
     this.draft = draft;
     this.enabled = true;
     this.lastTyping = 0;
@@ -29,6 +31,9 @@ export class Composer {
         if (event.isComposing) return;
         event.preventDefault();
         this.submit();
+      } else if (event.key === "ArrowUp" && this.wantsEditLast(event)) {
+        // Only when it opened an editor: otherwise Up moves the caret as usual.
+        if (this.onEditLast()) event.preventDefault();
       }
     });
     input.addEventListener("input", () => {
@@ -55,6 +60,15 @@ export class Composer {
     this.input.value = "";
     this.lastTyping = 0;
     this.update();
+    this.input.focus();
+  }
+
+  wantsEditLast(event) {
+    const modified = event.shiftKey || event.altKey || event.ctrlKey || event.metaKey;
+    return this.enabled && !modified && !event.isComposing && this.input.value === "";
+  }
+
+  focus() {
     this.input.focus();
   }
 

@@ -8,20 +8,27 @@ import { avatar, dayKey, dayLabel, el, fullTime, gutterTime, parseTime, shortTim
 const GROUP_WINDOW_MS = 5 * 60 * 1000;
 const NEAR_TOP_PX = 150;
 const NEAR_BOTTOM_PX = 80;
+// Room left above the "New messages" line when the room opens at it.
+const UNREAD_MARGIN_PX = 8;
 
 export class MessageListView {
   /**
    * options: scroller, list, pendingList, historyStatus, jumpButton (elements);
    * me (username); myName (display name); permissions() -> {canWrite, isAdmin}; introText(); lookup(seq) -> message;
-   * onNearTop(); onEdit(seq, body); onEditDone(); onDelete(seq) (after the user confirmed in the page);
-   * onRetry(clientId); onDiscard(clientId).
+   * onNearTop(); onEdit(seq, body); onEditDone(); onEditClosed() (the user saved or cancelled: focus goes back);
+   * onDelete(seq) (after the user confirmed in the page);
+   * onRetry(clientId); onDiscard(clientId); onScrolled() (after any scroll, to mark what was seen read).
    */
   constructor(options) {
+    this.onEditClosed = () => {};
     Object.assign(this, options);
     this.elements = new Map(); // seq -> element
     this.pendingElements = new Map(); // client_id -> element
     this.editing = null; // seq being edited
     this.confirming = null; // seq whose deletion is being asked about
+    this.unreadFrom = 0; // first seq that was unread when the room opened; 0: none
+    this.unreadDivider = null; // the "New messages" line, placed above that seq
+    this.revealUnread = false; // scroll to the divider once it is in the list
     this.list.addEventListener("click", (event) => this.clicked(event));
     this.pendingList.addEventListener("click", (event) => this.clickedPending(event));
     this.scroller.addEventListener("scroll", () => this.scrolled(), { passive: true });
@@ -37,6 +44,7 @@ export class MessageListView {
     const perms = this.permissions();
     let previousElement = null;
     let previousMessage = null;
+    let dividerPlaced = false;
     for (const message of messages) {
       let element = this.elements.get(message.seq);
       const key = renderKey(message, perms, this.me);
@@ -52,6 +60,17 @@ export class MessageListView {
       if (message.deleted && this.editing === message.seq) this.editing = null;
       if (message.deleted && this.confirming === message.seq) this.confirming = null;
       this.decorate(element, message, previousMessage);
+      if (this.unreadDivider && !dividerPlaced && message.seq >= this.unreadFrom) {
+        // The first unread message starts a block of its own, name and avatar shown.
+        element.classList.remove("msg--continued");
+        const expectedDivider = previousElement ? previousElement.nextElementSibling : this.list.firstElementChild;
+        if (this.unreadDivider !== expectedDivider) {
+          if (previousElement) previousElement.after(this.unreadDivider);
+          else this.list.prepend(this.unreadDivider);
+        }
+        previousElement = this.unreadDivider;
+        dividerPlaced = true;
+      }
       const expected = previousElement ? previousElement.nextElementSibling : this.list.firstElementChild;
       if (element !== expected) {
         if (previousElement) previousElement.after(element);
@@ -60,9 +79,14 @@ export class MessageListView {
       previousElement = element;
       previousMessage = message;
     }
+    if (this.unreadDivider && !dividerPlaced) this.unreadDivider.remove();
     this.renderPending(pending, online, previousMessage);
     this.renderHistoryStatus(log);
     this.restoreScroll(scroll, stickToBottom);
+    if (this.revealUnread && dividerPlaced) {
+      this.revealUnread = false;
+      this.scrollToDivider();
+    }
     const newerArrived = newestBefore > 0 && this.newestSeq > newestBefore;
     if (newerArrived && !scroll.atBottom && !stickToBottom) this.jumpButton.hidden = false;
   }
@@ -262,6 +286,16 @@ export class MessageListView {
     else if (button.dataset.action === "discard") this.onDiscard(article.dataset.clientId);
   }
 
+  /** Open the editor on the user's newest message they can edit; returns whether it did. */
+  editLast() {
+    // The Edit buttons say which messages qualify (mine, not deleted, confirmed, room writable).
+    const buttons = this.list.querySelectorAll("article[data-seq] button[data-action=edit]");
+    const article = buttons.length ? buttons[buttons.length - 1].closest("article[data-seq]") : null;
+    if (!article) return false;
+    this.startEditing(article, Number(article.dataset.seq));
+    return this.editing !== null;
+  }
+
   startEditing(article, seq) {
     const message = this.lookup(seq);
     if (!message || message.deleted) return;
@@ -295,6 +329,7 @@ export class MessageListView {
       const value = input.value;
       this.stopEditing();
       if (save && value.trim() && value !== message.body) this.onEdit(seq, value);
+      this.onEditClosed();
     };
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -433,6 +468,41 @@ export class MessageListView {
   scrolled() {
     if (this.isNearBottom()) this.jumpButton.hidden = true;
     if (this.scroller.scrollTop < NEAR_TOP_PX) this.onNearTop();
+    this.onScrolled?.();
+  }
+
+  /**
+   * The room opened with unread messages from `seq` on: a "New messages" line goes
+   * above that message, and the next render that has it scrolls it to the top.
+   */
+  showUnreadFrom(seq) {
+    this.unreadFrom = seq;
+    this.revealUnread = true;
+    if (!this.unreadDivider) {
+      this.unreadDivider = el(
+        "div",
+        {
+          className: "unread-divider",
+          dataset: { testid: "unread-divider" },
+          attrs: { role: "separator", "aria-label": text.newMessages },
+        },
+        el("span", { className: "unread-divider__label", text: text.newMessages }),
+      );
+    }
+  }
+
+  scrollToDivider() {
+    const top = this.unreadDivider.getBoundingClientRect().top - this.scroller.getBoundingClientRect().top;
+    this.scroller.scrollTop += top - UNREAD_MARGIN_PX;
+    // Unread messages below the fold: offer the way down.
+    this.jumpButton.hidden = this.isNearBottom();
+  }
+
+  /** True once the message `seq` has been scrolled into view (its bottom edge reached), not merely loaded. */
+  hasShown(seq) {
+    const element = this.elements.get(seq);
+    if (!element || !element.isConnected) return false;
+    return element.getBoundingClientRect().bottom <= this.scroller.getBoundingClientRect().bottom + 1;
   }
 
   /** True if the list does not fill the scroller, so no scroll event will ever ask for more. */

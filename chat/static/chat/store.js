@@ -41,6 +41,15 @@ export class RoomLog {
     this.advance();
   }
 
+  /**
+   * The first page arrived, starting somewhere in the room's past (history
+   * after_seq, to open at the first unread). Seqs start at 1 and none is left
+   * out, so older messages exist exactly when the page starts above 1.
+   */
+  loadFrom(messages) {
+    this.loadNewest(messages, messages.length > 0 && messages[0].seq > 1);
+  }
+
   /** An older page (history before_seq) arrived. */
   loadOlder(messages, hasMore) {
     for (const message of messages) this.put(message);
