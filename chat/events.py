@@ -82,6 +82,17 @@ def room_removed(user_id: int, room_id: int, room_slug: str, *, skip: str | None
     )
 
 
+def member_joined(room_id: int, room_slug: str, member: dict[str, Any]) -> None:
+    """Tell the room (the new member's sockets too) who joined, for its member list."""
+    _on_commit(_room_frame(room_id, protocol.member_joined_frame(room_slug, member)))
+
+
+def member_left(room_id: int, room_slug: str, username: str) -> None:
+    """Tell the room who is no longer a member. Sent after ``room_removed``, so the
+    one who left is not told."""
+    _on_commit(_room_frame(room_id, protocol.member_left_frame(room_slug, username)))
+
+
 def sockets_closed(user_id: int, code: int, *, session_key: str = "") -> None:
     """Close the user's sockets (only those of one session, if given) with ``code``."""
     _on_commit(Envelope(op=CLOSE, audience=USER, target=user_id, code=code, session=session_key))

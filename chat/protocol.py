@@ -294,6 +294,19 @@ def room_updated_frame(summary: dict[str, Any]) -> dict[str, Any]:
     return {"type": "room_updated", "room": summary}
 
 
+def member_payload(user: User, role: str) -> dict[str, str]:
+    """A room member as the member list shows them."""
+    return {"username": user.username, "display_name": user.display_name or user.username, "role": role}
+
+
+def member_joined_frame(room_slug: str, member: dict[str, str]) -> dict[str, Any]:
+    return {"type": "member_joined", "room": room_slug, "member": member}
+
+
+def member_left_frame(room_slug: str, username: str) -> dict[str, Any]:
+    return {"type": "member_left", "room": room_slug, "username": username}
+
+
 def added_frame(summary: dict[str, Any]) -> dict[str, Any]:
     return {"type": "added", "room": summary}
 

@@ -68,5 +68,13 @@ def _membership_deleted(sender: Any, instance: Membership, origin: Any = None, *
     slug = origin.slug if isinstance(origin, Room) and origin.pk == instance.room_id else None
     if slug is None:
         slug = Room.objects.filter(pk=instance.room_id).values_list("slug", flat=True).first()
-    if slug is not None:
-        events.room_removed(instance.user_id, instance.room_id, slug)
+    if slug is None:
+        return
+    events.room_removed(instance.user_id, instance.room_id, slug)
+    if isinstance(origin, Room):
+        return  # the room itself is going: nobody is left to tell
+    username = origin.username if isinstance(origin, User) and origin.pk == instance.user_id else None
+    if username is None:
+        username = User.objects.filter(pk=instance.user_id).values_list("username", flat=True).first()
+    if username is not None:
+        events.member_left(instance.room_id, slug, username)

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from chat import events, permissions, selectors, signals
+from chat import events, permissions, protocol, selectors, signals
 from chat.exceptions import Forbidden, NotFound
 from chat.models import Membership, Room
 from chat.services.messages import system_note
@@ -25,6 +25,7 @@ def membership_add(*, actor: User, room: Room, user: User, role: str = Membershi
             return membership
         system_note(room, _("%(name)s was added.") % {"name": user.shown_name})
         events.room_added(user.pk, room.pk, selectors.room_summary_for(user, room, membership))
+        events.member_joined(room.pk, room.slug, protocol.member_payload(user, membership.role))
     return membership
 
 
@@ -55,6 +56,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         membership.delete()
         events.room_removed(user.pk, room.pk, room.slug)
         system_note(room, _("%(name)s was removed.") % {"name": user.shown_name})
+        events.member_left(room.pk, room.slug, user.username)
 
 
 def read_mark(*, user: User, room_slug: str, seq: int, origin: str | None = None) -> int:

@@ -191,6 +191,7 @@ def room_join(*, user: User, room_slug: str, origin: str | None = None) -> Membe
             events.room_added(
                 user.pk, room.pk, selectors.room_summary_for(user, room, membership), skip=origin
             )
+            events.member_joined(room.pk, room.slug, protocol.member_payload(user, membership.role))
     except IntegrityError:
         # Joined from another tab at the same moment; that join stands.
         return Membership.objects.get(room=room, user=user)
@@ -206,6 +207,7 @@ def room_leave(*, user: User, room_slug: str, origin: str | None = None) -> None
         # Unsubscribe their sockets before the note goes out, so they don't get it.
         events.room_removed(user.pk, room.pk, room.slug, skip=origin)
         system_note(room, _("%(name)s left.") % {"name": user.shown_name})
+        events.member_left(room.pk, room.slug, user.username)
 
 
 def _direct_key(user: User, other: User) -> str:

@@ -341,3 +341,14 @@ async def test_the_oldest_socket_gives_way_past_the_cap(
     assert await closed_with(tabs[0]) == consumers.CLOSE_TOO_MANY == 4409
     for tab in [*tabs[1:], newest]:
         assert await still_open(tab)
+
+
+async def test_the_room_hears_that_a_deleted_user_left(
+    connect: Connect, alice: User, bob: User, private_room: Room
+) -> None:
+    alice_ws, _ = await connect(alice)
+
+    await db(User.objects.filter(pk=bob.pk).delete)()
+
+    assert await alice_ws.receive_json_from() == {"type": "member_left", "room": "secret", "username": "bob"}
+    assert await alice_ws.receive_nothing()

@@ -200,7 +200,14 @@ async def test_add_a_member_reaches_their_open_socket(
     added = await carol_ws.receive_json_from()
     assert (added["type"], added["room"]["slug"]) == ("added", "secret")
     assert (await alice_ws.receive_json_from())["message"]["body"] == "Carol was added."
-    # From now on carol's socket hears the room.
+    joined = {
+        "type": "member_joined",
+        "room": "secret",
+        "member": {"username": "carol", "display_name": "Carol", "role": "member"},
+    }
+    assert await alice_ws.receive_json_from() == joined
+    # From now on carol's socket hears the room (the member list first).
+    assert await carol_ws.receive_json_from() == joined
     await alice_ws.send_json_to({"type": "send", "room": "secret", "body": "welcome", "client_id": "c1"})
     frame = await carol_ws.receive_json_from()
     assert (frame["type"], frame["message"]["body"]) == ("message", "welcome")

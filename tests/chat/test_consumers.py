@@ -261,10 +261,18 @@ async def test_join_a_public_room(
 
     await send(carol_tab, type="join", room="general")
 
-    joined = await carol_tab.receive_json_from()
-    assert joined["type"] == "joined"
+    # The reply, and the room's news of a new member (in either order: the one comes
+    # back from the database thread, the other from the hub).
+    carol_heard = await receive_by_type(carol_tab, 2)
+    joined = carol_heard["joined"]
     assert joined["room"]["slug"] == "general"
     assert (joined["room"]["role"], joined["room"]["last_seq"], joined["room"]["unread"]) == ("member", 1, 0)
+    member_joined = {
+        "type": "member_joined",
+        "room": "general",
+        "member": {"username": "carol", "display_name": "Carol", "role": "member"},
+    }
+    assert carol_heard["member_joined"] == member_joined
     note = await alice_ws.receive_json_from()
     assert note["type"] == "message"
     assert (note["message"]["author"], note["message"]["body"], note["message"]["seq"]) == (
@@ -272,8 +280,10 @@ async def test_join_a_public_room(
         "Carol joined.",
         1,
     )
+    assert await alice_ws.receive_json_from() == member_joined
     added = await carol_other_tab.receive_json_from()
     assert (added["type"], added["room"]["slug"]) == ("added", "general")
+    assert await carol_other_tab.receive_json_from() == member_joined
     assert await carol_tab.receive_nothing()
 
     # Both of carol's sockets now hear the room.
@@ -298,6 +308,7 @@ async def test_leave_a_room(connect: Connect, alice: User, bob: User, public_roo
         "Bob left.",
         None,
     )
+    assert await alice_ws.receive_json_from() == {"type": "member_left", "room": "general", "username": "bob"}
     # The other tab is unsubscribed first, so the note never reaches it.
     assert await bob_other_tab.receive_json_from() == {"type": "removed", "room": "general"}
     assert await bob_other_tab.receive_nothing()
@@ -503,6 +514,8 @@ async def test_an_added_member_hears_the_room_at_once(
         "member",
     )
     assert (await alice_ws.receive_json_from())["message"]["body"] == "Carol was added."
+    for ws in (alice_ws, carol_ws):
+        assert (await ws.receive_json_from())["type"] == "member_joined"
 
     await send(alice_ws, type="send", room="secret", body="welcome", client_id="c1")
     frame = await carol_ws.receive_json_from()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -853,13 +854,19 @@ def test_joining_a_public_room(
     assert membership.last_read_seq == 2
     assert Message.objects.get(seq=2).body == "Carol joined."
     heard = listener.events()
-    assert [event["type"] for event in heard] == ["frame", "subscribe"]
+    assert [event["type"] for event in heard] == ["frame", "subscribe", "frame"]
     assert '"body":"Carol joined."' in heard[0]["frame"]
     assert (heard[1]["room"], heard[1]["room_id"], heard[1]["skip"]) == (
         "general",
         public_room.pk,
         "tab-1",
     )
+    # The member list hears of her, her own sockets too (they subscribed just before).
+    assert json.loads(heard[2]["frame"]) == {
+        "type": "member_joined",
+        "room": "general",
+        "member": {"username": "carol", "display_name": "Carol", "role": "member"},
+    }
 
 
 def test_joining_twice_is_harmless(public_room: Room, bob: User) -> None:

@@ -91,7 +91,8 @@ def test_a_member_sees_the_room(public_room: Room, alice: User, bob: User) -> No
     assert [m.user.username for m in response.context["members"]] == ["alice", "bob"]
     assert response.context["can_manage_members"] is False
     assert b'data-testid="composer"' in response.content
-    assert b'data-testid="join"' not in response.content
+    # The join panel is there for later (should they leave in another tab), hidden.
+    assert b'<div class="join-panel" id="join-panel" hidden>' in response.content
 
 
 def test_a_room_admin_gets_the_add_member_form(public_room: Room, alice: User) -> None:

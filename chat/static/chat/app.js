@@ -4,6 +4,7 @@
 
 import { Connection } from "./connection.js";
 import { el, hueFor, initialsFor, setIconSprite, text } from "./format.js";
+import { MemberList } from "./members.js";
 import { MessageListView } from "./message-view.js";
 import { OfflineBanner } from "./offline.js";
 import { Outbox } from "./outbox.js";
@@ -58,6 +59,7 @@ class ChatApp {
     });
     this.statusElement = document.querySelector("[data-testid=status]");
     this.noticeElement = document.getElementById("room-notice");
+    this.members = document.querySelector(".member-list") ? new MemberList(document) : null;
     this.toastElement = document.getElementById("toast");
 
     this.connection = new Connection({
@@ -351,6 +353,12 @@ class ChatApp {
       case "added":
       case "joined":
         return this.onAdded(frame.room);
+      case "member_joined":
+        if (frame.room === this.slug) this.members?.add(frame.member);
+        return undefined;
+      case "member_left":
+        if (frame.room === this.slug) this.members?.remove(frame.username);
+        return undefined;
       case "removed":
         return this.onRemoved(frame.room, text.removed);
       case "left":
@@ -564,9 +572,11 @@ class ChatApp {
     this.noticeElement.hidden = !notice;
     for (const node of document.querySelectorAll("[data-member-only]")) node.hidden = !this.member || Boolean(this.lostAccess);
     const joinPanel = document.getElementById("join-panel");
-    if (joinPanel) joinPanel.hidden = this.member || Boolean(this.lostAccess) || summary.archived;
+    // A public room can be joined again after leaving it or being removed.
+    const joinable = !this.member && !summary.private && !summary.archived;
+    if (joinPanel) joinPanel.hidden = !joinable;
     const composerArea = document.getElementById("composer");
-    composerArea.hidden = !this.member && !this.lostAccess;
+    composerArea.hidden = !this.member && (!this.lostAccess || joinable);
     this.composer.setEnabled(this.canWrite());
     this.composer.input.placeholder = this.canWrite() ? this.placeholder : "";
     this.updateTitle();

@@ -38,6 +38,8 @@ export const text = {
   charactersLeft: (left) => `${left.toLocaleString()} characters left`,
   archived: "This room is archived and read-only.",
   removed: "You no longer have access to this room.",
+  admin: "admin",
+  members: (n) => (n === 1 ? "1 member" : `${n.toLocaleString()} members`),
   left: "You left this room.",
   notMember: "Join this room to post messages.",
   typingOne: (a) => `${a} is typing…`,

@@ -1,0 +1,51 @@
+// The open room's member list (the popover in the room header), kept live by the
+// server's member_joined and member_left frames.
+
+import { el, hueFor, initialsFor, text } from "./format.js";
+
+export class MemberList {
+  constructor(root) {
+    this.list = root.querySelector(".member-list");
+    this.count = root.querySelector("[data-member-count]");
+  }
+
+  /** Someone joined or was added: show them once, in name order. */
+  add(member) {
+    if (!this.list || this.find(member.username)) return;
+    const shown = member.display_name || member.username;
+    const avatar = el("span", {
+      className: "avatar avatar--sm",
+      attrs: { "aria-hidden": "true" },
+      text: initialsFor(shown),
+      dataset: { avatarFor: member.username, avatarName: shown },
+    });
+    avatar.style.setProperty("--avatar-hue", String(hueFor(member.username)));
+    const item = el(
+      "li",
+      { className: "member", dataset: { username: member.username } },
+      avatar,
+      el("span", { className: "member__name", text: shown }),
+      el("span", { className: "member__username", text: `@${member.username}` }),
+      member.role === "admin" ? el("span", { className: "tag", text: text.admin }) : null,
+    );
+    const after = [...this.list.children].find(
+      (node) => (node.querySelector(".member__name")?.textContent ?? "").localeCompare(shown) > 0,
+    );
+    this.list.insertBefore(item, after ?? null);
+    this.updateCount();
+  }
+
+  /** Someone left, was removed, or is gone. */
+  remove(username) {
+    this.find(username)?.remove();
+    this.updateCount();
+  }
+
+  find(username) {
+    return [...(this.list?.children ?? [])].find((node) => node.dataset.username === username);
+  }
+
+  updateCount() {
+    if (this.count && this.list) this.count.textContent = text.members(this.list.children.length);
+  }
+}
