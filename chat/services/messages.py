@@ -298,7 +298,8 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
 
 def _locked(message_id: int) -> Message:
     """The message, read again with its row locked until the transaction ends."""
-    return Message.objects.select_for_update().select_related("author").get(pk=message_id)
+    # Only the message row: its author (nullable, an outer join) is read, not locked.
+    return Message.objects.select_for_update(of=("self",)).select_related("author").get(pk=message_id)
 
 
 def typing_notify(*, user: User, room_slug: str) -> int:
