@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.contrib.sessions.models import Session
 from django.db import connections, router
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
@@ -259,3 +261,93 @@ def active_user_by_username_any_case(username: str) -> User:
             % {"name": username, "names": names}
         )
     return candidates[0]
+
+
+MESSAGE_SEARCH_PAGE_SIZE = 20
+# PostgreSQL's text search config for message search: it lowercases and splits words
+# and knows no language, so it neither stems nor drops words in any language.
+MESSAGE_SEARCH_CONFIG = "simple"
+
+
+def rooms_readable_by(user: User) -> QuerySet[Room]:
+    """The rooms whose messages ``user`` may read now: permissions.can_see_room as a
+    query (a member of the room, or the room is public), one row per room. A room
+    they left or were removed from is readable only while it is public."""
+    member_of = Membership.objects.filter(user=user).values("room_id")
+    return Room.objects.filter(Q(is_private=False) | Q(pk__in=member_of))
+
+
+def message_search_terms(query: str) -> list[str]:
+    """The words of a search, in order, each once (ignoring case): what the SQLite
+    fallback requires and what a result highlights."""
+    seen: dict[str, str] = {}
+    for word in re.findall(r"\w+", query):
+        seen.setdefault(word.casefold(), word)
+    return list(seen.values())
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSearchResult:
+    message: Message
+    room_name: str  # a direct conversation is named after the other member
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSearchPage:
+    results: list[MessageSearchResult]
+    number: int
+    has_previous: bool
+    has_next: bool
+
+
+def _search_uses_full_text() -> bool:
+    return connections[router.db_for_read(Message)].vendor == "postgresql"
+
+
+def _messages_matching(messages: QuerySet[Message], query: str) -> QuerySet[Message]:
+    if _search_uses_full_text():
+        vector = SearchVector("body", config=MESSAGE_SEARCH_CONFIG)
+        return messages.alias(search=vector).filter(
+            search=SearchQuery(query, config=MESSAGE_SEARCH_CONFIG, search_type="websearch")
+        )
+    # SQLite: every word somewhere in the body, ignoring (ASCII) case.
+    terms = message_search_terms(query)
+    if not terms:
+        return messages.none()
+    for term in terms:
+        messages = messages.filter(body__icontains=term)
+    return messages
+
+
+def message_search(
+    user: User, query: str, *, page: int = 1, per_page: int = MESSAGE_SEARCH_PAGE_SIZE
+) -> MessageSearchPage:
+    """Page ``page`` (from 1) of the messages matching ``query`` that ``user`` may read
+    now, newest first: people's messages (not system notes), not deleted, in
+    rooms_readable_by(user). On PostgreSQL the query is a web search (words, "a
+    phrase", -not, or) over the words of the body; elsewhere each of its words must
+    appear in the body. A blank query finds nothing."""
+    if not query.strip():
+        return MessageSearchPage([], 1, has_previous=False, has_next=False)
+    messages = Message.objects.filter(
+        room__in=rooms_readable_by(user), author__isnull=False, deleted_at__isnull=True
+    )
+    offset = (page - 1) * per_page
+    found = list(
+        _messages_matching(messages, query)
+        .select_related("room", "author")
+        .order_by("-created_at", "-pk")[offset : offset + per_page + 1]
+    )
+    has_next = len(found) > per_page
+    found = found[:per_page]
+    # Each room checked again by the one rule, so that a drift between it and the
+    # query above hides a message instead of showing it.
+    memberships = {
+        m.room_id: m for m in Membership.objects.filter(user=user, room_id__in={m.room_id for m in found})
+    }
+    found = [m for m in found if permissions.can_see_room(m.room, memberships.get(m.room_id))]
+    names = direct_partner_names(user, [message.room for message in found])
+    results = [
+        MessageSearchResult(message, names.get(message.room_id, message.room.name)) for message in found
+    ]
+    return MessageSearchPage(results, page, has_previous=page > 1, has_next=has_next)

@@ -34,4 +34,5 @@ urlpatterns = [
     path("dm/", views.direct_open, name="direct_open"),
     path("dm/<username:username>/", views.direct, name="direct"),
     path("people/", views.people, name="people"),
+    path("search/", views.search, name="search"),
 ]

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -221,3 +226,49 @@ def member_add(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s was added.") % {"name": user.username})
     return redirect(room)
+
+
+SEARCH_QUERY_MAX = 200
+SEARCH_PAGE_MAX = 1000  # deeper pages cost a long scan and nobody reads them
+
+
+class SearchForm(forms.Form):
+    # A CharField refuses a NUL by itself (PostgreSQL could not take it in a query).
+    q = forms.CharField(label=_lazy("Search messages"), max_length=SEARCH_QUERY_MAX, required=False)
+    page = forms.IntegerField(min_value=1, max_value=SEARCH_PAGE_MAX, required=False)
+
+
+def _highlighted(text: str, terms: list[str]) -> SafeString:
+    """``text`` escaped, with every occurrence of a term (ignoring case) in <mark>.
+
+    Matches are found in the raw text and each piece is escaped on its own, so a term
+    never matches inside an entity that escaping made ("amp" in "&amp;")."""
+    if not terms:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.I)
+    html = SafeString()
+    end = 0
+    for match in pattern.finditer(text):
+        html += escape(text[end : match.start()]) + format_html("<mark>{}</mark>", match.group())
+        end = match.end()
+    return html + escape(text[end:])
+
+
+@never_cache
+@login_required
+@require_safe
+def search(request: AuthenticatedRequest) -> HttpResponse:
+    """Messages the user may read that match ``?q=``, newest first, 20 a page
+    (``?page=N``). A blank ``q`` shows the empty page; one longer than 200 characters
+    or holding a NUL is refused beside the field (400)."""
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        shown = request.GET.get("q", "").replace("\x00", "")
+        context = {"search_form": form, "query": "", "search_query": shown, "page": None}
+        return render(request, "chat/search.html", context, status=400)
+    query = form.cleaned_data["q"]
+    page = selectors.message_search(request.user, query, page=form.cleaned_data["page"] or 1)
+    terms = selectors.message_search_terms(query)
+    results = [(result, _highlighted(result.message.body, terms)) for result in page.results]
+    context = {"search_form": form, "query": query, "search_query": query, "page": page, "results": results}
+    return render(request, "chat/search.html", context)
