@@ -21,6 +21,7 @@ export const text = {
   deleted: "message deleted",
   edit: "Edit",
   delete: "Delete",
+  messageActions: "Message actions",
   save: "Save",
   cancel: "Cancel",
   retry: "Retry",

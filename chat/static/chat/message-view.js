@@ -3,6 +3,7 @@
 // the only HTML inserted is a message's `html`, which the server sanitized.
 
 import { avatar, dayKey, dayLabel, el, fullTime, gutterTime, parseTime, shortTime, text } from "./format.js";
+import { Popovers } from "./popover.js";
 
 // Messages by the same person within this long read as one block.
 const GROUP_WINDOW_MS = 5 * 60 * 1000;
@@ -10,6 +11,9 @@ const NEAR_TOP_PX = 150;
 const NEAR_BOTTOM_PX = 80;
 // Room left above the "New messages" line when the room opens at it.
 const UNREAD_MARGIN_PX = 8;
+// A screen that cannot hover has no way to reveal a message's actions: there,
+// chat.css hides them and a tap on the message opens them as a menu.
+const NO_HOVER = "(hover: none)";
 
 export class MessageListView {
   /**
@@ -17,7 +21,8 @@ export class MessageListView {
    * me (username); myName (display name); permissions() -> {canWrite, isAdmin}; introText(); lookup(seq) -> message;
    * onNearTop(); onEdit(seq, body); onEditDone(); onEditClosed() (the user saved or cancelled: focus goes back);
    * onDelete(seq) (after the user confirmed in the page);
-   * onRetry(clientId); onDiscard(clientId); onScrolled() (after any scroll, to mark what was seen read).
+   * onRetry(clientId); onDiscard(clientId); onScrolled() (after any scroll, to mark what was seen read);
+   * popovers (optional: the page's Popovers, so the actions menu closes like the others).
    */
   constructor(options) {
     this.onEditClosed = () => {};
@@ -29,6 +34,16 @@ export class MessageListView {
     this.unreadFrom = 0; // first seq that was unread when the room opened; 0: none
     this.unreadDivider = null; // the "New messages" line, placed above that seq
     this.revealUnread = false; // scroll to the divider once it is in the list
+    this.actionMenu = null; // the open actions menu (screens without hover), inside its message
+    this.popovers ??= new Popovers(this.list.ownerDocument);
+    // Toggle, container and panel are the message and menu of the moment (openActionMenu).
+    this.actionMenuEntry = this.popovers.add({
+      toggle: null,
+      container: null,
+      panel: null,
+      isOpen: () => Boolean(this.actionMenu && this.actionMenu.isConnected),
+      close: () => this.closeActionMenu(),
+    });
     this.list.addEventListener("click", (event) => this.clicked(event));
     this.pendingList.addEventListener("click", (event) => this.clickedPending(event));
     this.scroller.addEventListener("scroll", () => this.scrolled(), { passive: true });
@@ -265,17 +280,75 @@ export class MessageListView {
 
   clicked(event) {
     const button = event.target.closest("button[data-action]");
-    if (!button) return;
+    if (!button) {
+      this.tapped(event);
+      return;
+    }
     const article = button.closest("article[data-seq]");
     if (!article) return;
     const seq = Number(article.dataset.seq);
     const action = button.dataset.action;
+    if (this.actionMenu && this.actionMenu.contains(button)) this.closeActionMenu();
     if (action === "edit") this.startEditing(article, seq);
     else if (action === "delete") this.askToDelete(article, seq);
     else if (action === "confirm-delete") {
       this.stopAsking();
       this.onDelete(seq);
     } else if (action === "cancel-delete") this.stopAsking({ refocus: true });
+  }
+
+  // The actions menu (screens without hover) -------------------------------
+
+  /** A tap on a message, not on anything of its own that reacts to taps, toggles its actions menu. */
+  tapped(event) {
+    if (!this.list.ownerDocument.defaultView.matchMedia(NO_HOVER).matches) return;
+    const article = event.target.closest("article[data-seq]");
+    if (!article || event.target.closest("a, button, input, textarea, select, label, form, [role=menu], .confirm-delete")) {
+      return;
+    }
+    const again = this.actionMenu && article.contains(this.actionMenu);
+    this.closeActionMenu();
+    if (!again) this.openActionMenu(article, event.clientY);
+  }
+
+  openActionMenu(article, tapY) {
+    const message = this.lookup(Number(article.dataset.seq));
+    if (!message || this.editing === message.seq || this.confirming === message.seq) return;
+    const mine = Boolean(message.author && message.author.username === this.me);
+    const actions = allowedActions(message, mine, this.permissions());
+    if (!actions.length) return;
+    const items = actions.map(({ action, label, danger }) =>
+      el("button", {
+        className: danger ? "msg__menu-item msg__menu-item--danger" : "msg__menu-item",
+        text: label,
+        attrs: { type: "button", role: "menuitem", tabindex: "-1" },
+        dataset: { action },
+      }),
+    );
+    const menu = el(
+      "div",
+      { className: "msg__menu", dataset: { testid: "message-menu" }, attrs: { role: "menu", "aria-label": text.messageActions } },
+      ...items,
+    );
+    menu.addEventListener("keydown", (event) => moveWithinMenu(event, items));
+    // Just under the finger, but within the message: it is what the menu is about.
+    const box = article.getBoundingClientRect();
+    menu.style.top = `${Math.round(Math.min(Math.max(tapY - box.top, 0), box.height))}px`;
+    article.append(menu);
+    article.classList.add("msg--menu-open");
+    this.actionMenu = menu;
+    Object.assign(this.actionMenuEntry, { toggle: article, container: menu, panel: menu });
+    this.popovers.opened(this.actionMenuEntry);
+    items[0].focus({ preventScroll: true });
+    menu.scrollIntoView({ block: "nearest" });
+  }
+
+  closeActionMenu() {
+    const menu = this.actionMenu;
+    this.actionMenu = null;
+    if (!menu) return;
+    menu.parentElement?.classList.remove("msg--menu-open");
+    menu.remove();
   }
 
   clickedPending(event) {
@@ -511,30 +584,38 @@ export class MessageListView {
   }
 }
 
+/** What the user may do to ``message``: the row of buttons and the menu both offer these. */
+function allowedActions(message, mine, perms) {
+  if (message.deleted || message.provisional || !message.author || !perms.canWrite) return [];
+  const actions = [];
+  if (mine) actions.push({ action: "edit", label: text.edit, danger: false });
+  if (mine || perms.isAdmin) actions.push({ action: "delete", label: text.delete, danger: true });
+  return actions;
+}
+
 function messageActions(message, mine, perms) {
-  if (message.deleted || message.provisional || !message.author || !perms.canWrite) return null;
-  const buttons = [];
-  if (mine) {
-    buttons.push(
-      el("button", {
-        className: "icon-button",
-        text: text.edit,
-        attrs: { type: "button" },
-        dataset: { action: "edit", testid: "edit" },
-      }),
-    );
-  }
-  if (mine || perms.isAdmin) {
-    buttons.push(
-      el("button", {
-        className: "icon-button icon-button--danger",
-        text: text.delete,
-        attrs: { type: "button" },
-        dataset: { action: "delete", testid: "delete" },
-      }),
-    );
-  }
+  const buttons = allowedActions(message, mine, perms).map(({ action, label, danger }) =>
+    el("button", {
+      className: danger ? "icon-button icon-button--danger" : "icon-button",
+      text: label,
+      attrs: { type: "button" },
+      dataset: { action, testid: action },
+    }),
+  );
   return buttons.length ? el("div", { className: "msg__actions" }, ...buttons) : null;
+}
+
+/** Arrow keys, Home and End move focus among a menu's items, as in the ARIA menu pattern. */
+function moveWithinMenu(event, items) {
+  const index = items.indexOf(event.target);
+  let next = null;
+  if (event.key === "ArrowDown") next = items[(index + 1) % items.length];
+  else if (event.key === "ArrowUp") next = items[(index - 1 + items.length) % items.length];
+  else if (event.key === "Home") next = items[0];
+  else if (event.key === "End") next = items[items.length - 1];
+  if (!next) return;
+  event.preventDefault();
+  next.focus();
 }
 
 function renderKey(message, perms, me) {
