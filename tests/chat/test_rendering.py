@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from chat.rendering import mentioned_names, render_body
+from chat.rendering import EMOJI, _emoji_class, mentioned_names, render_body
 
 LINK = '<a href="{0}" target="_blank" rel="noopener noreferrer nofollow">{0}</a>'
 
@@ -154,3 +158,253 @@ def test_only_links_get_a_target() -> None:
     html = render_body("hi @bob", ["bob"])
 
     assert _elements(html) == [("span", {"class": "mention"})]
+
+
+# Markdown ------------------------------------------------------------------------------------
+
+
+def mark(text: str) -> str:
+    """A Markdown marker: kept in the text, hidden by the stylesheet."""
+    return f'<span class="md-mark">{text}</span>'
+
+
+def bold(text: str, run: str = "*") -> str:
+    return f"{mark(run)}<strong>{text}</strong>{mark(run)}"
+
+
+def italic(text: str) -> str:
+    return f"{mark('_')}<em>{text}</em>{mark('_')}"
+
+
+def code(text: str, ticks: str = "`") -> str:
+    return f"{mark(ticks)}<code>{text}</code>{mark(ticks)}"
+
+
+def labelled_link(label: str, href: str) -> str:
+    anchor = f'<a href="{href}" target="_blank" rel="noopener noreferrer nofollow">{label}</a>'
+    return f"{mark('[')}{anchor}{mark(f']({href})')}"
+
+
+@pytest.mark.parametrize(
+    ("body", "html"),
+    [
+        ("*bold*", bold("bold")),
+        ("**bold**", bold("bold", "**")),
+        ("a *bold* word", f"a {bold('bold')} word"),
+        ("_italic_", italic("italic")),
+        ("(_italic_)", f"({italic('italic')})"),
+        ("`code`", code("code")),
+        ("``a ` tick``", code("a ` tick", "``")),
+        ("[the docs](https://example.org/guide)", labelled_link("the docs", "https://example.org/guide")),
+        (
+            "[wiki](https://en.wikipedia.org/wiki/Foo_(bar)).",
+            labelled_link("wiki", "https://en.wikipedia.org/wiki/Foo_(bar)") + ".",
+        ),
+        (":tada:", f'<span class="emoji emoji-1f389">{mark(":tada:")}</span>'),
+        ("ok :+1:", f'ok <span class="emoji emoji-1f44d">{mark(":+1:")}</span>'),
+        (":heart:", f'<span class="emoji emoji-2764-fe0f">{mark(":heart:")}</span>'),
+    ],
+)
+def test_inline_markdown(body: str, html: str) -> None:
+    assert render_body(body) == html
+
+
+def test_a_code_block_keeps_its_fences_hidden_and_its_lines_as_typed() -> None:
+    body = "look:\n```python\nif a < b:\n    *x* = @bob  # https://example.org\n```\nthen"
+
+    html = render_body(body, ["bob"])
+
+    assert html == (
+        "look:\n"
+        f"<pre>{mark('```python' + chr(10))}"
+        "<code>if a &lt; b:\n    *x* = @bob  # https://example.org</code>"
+        f"{mark(chr(10) + '```' + chr(10))}</pre>"
+        "then"
+    )
+
+
+def test_an_empty_code_block_is_still_a_block() -> None:
+    assert render_body("```\n```") == f"<pre>{mark('```' + chr(10))}<code></code>{mark('```')}</pre>"
+
+
+def test_consecutive_quote_lines_make_one_block_quote() -> None:
+    html = render_body("> first\n> *second*\nafter")
+
+    assert html == (f"<blockquote>{mark('&gt; ')}first\n{mark('&gt; ')}{bold('second')}\n</blockquote>after")
+
+
+def test_a_bulleted_list_shows_bullets_for_its_hidden_dashes() -> None:
+    html = render_body("- one\n- two\n\nafter")
+
+    assert html == f"<ul><li>{mark('- ')}one\n</li><li>{mark('- ')}two\n</li></ul>\nafter"
+
+
+def test_a_numbered_list_shows_the_numbers_as_typed() -> None:
+    assert render_body("3. three\n4. four") == "<ol><li>3. three\n</li><li>4. four</li></ol>"
+
+
+@pytest.mark.parametrize(
+    ("body", "html"),
+    [
+        ("- *bold* item", f"<ul><li>{mark('- ')}{bold('bold')} item</li></ul>"),
+        (
+            "> see [the docs](https://example.org)",
+            f"<blockquote>{mark('&gt; ')}see {labelled_link('the docs', 'https://example.org')}</blockquote>",
+        ),
+        (
+            "> https://example.org",
+            f"<blockquote>{mark('&gt; ')}{LINK.format('https://example.org')}</blockquote>",
+        ),
+        ("*bold _and italic_*", bold(f"bold {italic('and italic')}")),
+        ("_italic `code`_", italic(f"italic {code('code')}")),
+        ("*see https://example.org*", bold(f"see {LINK.format('https://example.org')}")),
+        ("[*bold* link](https://example.org)", labelled_link(bold("bold") + " link", "https://example.org")),
+        ("*hi @bob*", bold('hi <span class="mention">@bob</span>')),
+        (
+            "1. ship it :rocket:",
+            f'<ol><li>1. ship it <span class="emoji emoji-1f680">{mark(":rocket:")}</span></li></ol>',
+        ),
+    ],
+)
+def test_nesting_that_makes_sense(body: str, html: str) -> None:
+    assert render_body(body, ["bob"]) == html
+
+
+@pytest.mark.parametrize(
+    ("body", "html"),
+    [
+        ("snake_case_names", "snake_case_names"),
+        ("2*3*4", "2*3*4"),
+        ("__init__", "__init__"),
+        ("***", "***"),
+        ("* not a list", "* not a list"),
+        ("*not closed", "*not closed"),
+        ("* spaced *", "* spaced *"),
+        ("*across\nlines*", "*across\nlines*"),
+        ("unknown :nope: shortcode", "unknown :nope: shortcode"),
+        ("10:30:45", "10:30:45"),
+        ("[x](javascript:alert(1))", "[x](javascript:alert(1))"),
+        ("[x](ftp://example.org)", "[x](ftp://example.org)"),
+        ("[x](/relative)", "[x](/relative)"),
+        ("```\nnever closed", "```\nnever closed"),
+        ("- ", "- "),
+        (">no space", "&gt;no space"),
+        ("`unclosed", "`unclosed"),
+        ("x -> y", "x -&gt; y"),
+    ],
+)
+def test_what_is_not_markdown_stays_as_typed(body: str, html: str) -> None:
+    assert render_body(body) == html
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "`@bob *b* _i_ https://example.org [x](https://example.org) :tada:`",
+        "```\n@bob *b* _i_ https://example.org [x](https://example.org) :tada:\n```",
+    ],
+)
+def test_code_is_literal(body: str) -> None:
+    html = render_body(body, ["bob"])
+
+    assert [tag for tag, _attributes in _elements(html)] in (
+        ["span", "code", "span"],
+        ["pre", "span", "code", "span"],
+    )
+    assert "@bob *b* _i_ https://example.org [x](https://example.org) :tada:" in html
+
+
+def test_mentions_in_code_are_not_collected() -> None:
+    assert mentioned_names("@alice `@bob`\n```\n@carol\n```\n> @dave") == {"alice", "dave"}
+
+
+def test_an_asterisk_at_the_end_of_a_url_is_kept_without_an_opener() -> None:
+    assert render_body("https://example.org/a*") == LINK.format("https://example.org/a*")
+    assert render_body("https://example.org/a_b_") == LINK.format("https://example.org/a_b_")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "plain text",
+        "a line\nanother line\n\n  indented, with trailing spaces  ",
+        "hi @bob, see https://example.org/a?b=1&c=2 (or http://example.org).",
+        "3 < 4 > 2 & 'quotes' \"double\" #hash ~tilde ^caret |pipe",
+    ],
+)
+def test_a_body_without_markdown_renders_as_escaped_text_with_links_and_mentions(body: str) -> None:
+    html = render_body(body, ["bob"])
+
+    assert {tag for tag, _attributes in _elements(html)} <= {"a", "span"}
+    assert "md-mark" not in html
+
+
+def test_the_stylesheet_hides_the_markers_and_draws_every_emoji() -> None:
+    css = (Path(__file__).parents[2] / "chat" / "static" / "chat" / "chat.css").read_text()
+
+    assert re.search(r"\.msg__body \.md-mark \{\s*display: none;\s*\}", css)
+    for shortcode, emoji in EMOJI.items():
+        escapes = "".join(f"\\{ord(char):X}" for char in emoji)
+        rule = f'.{_emoji_class(emoji)}::before {{\n  content: "{escapes}";\n}}'
+        assert rule in css, shortcode
+
+
+# Random bodies of Markdown punctuation and HTML fragments: only the allow-listed markup comes
+# out, and the text reads as typed.
+MARKDOWN_FRAGMENTS = [
+    "*", "**", "***", "_", "__", "`", "``", "```", "```js", "\n", "\n> ", "> ", "\n- ", "- ", "\n1. ",
+    "1. ", "[", "]", "(", ")", "](", "](https://example.org)", "](javascript:alert(1))", ":", ":tada:",
+    ":+1:", ":nope:", "@bob", "@", "https://example.org/", "http://", "x", "y_z", "2*3", " ", "\t",
+    "<", ">", "</", "/>", "&", "&lt;", '"', "'", "=", "<script>", "</code>", "</pre>", "<a href=",
+    "<strong>", "<span class=md-mark>", "onerror=", "javascript:", "data:", "<!--", "-->",
+]  # fmt: skip
+_CLASSES = {"mention", "md-mark", "emoji"} | {_emoji_class(emoji) for emoji in EMOJI.values()}
+_ALLOWED = {
+    "a": {"href", "rel", "target"},
+    "span": {"class"},
+    "strong": set(),
+    "em": set(),
+    "code": set(),
+    "pre": set(),
+    "blockquote": set(),
+    "ul": set(),
+    "ol": set(),
+    "li": set(),
+}
+
+
+class _Reading(_Elements):
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(
+    body=st.lists(
+        st.one_of(
+            st.sampled_from(MARKDOWN_FRAGMENTS),
+            st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=3),
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_any_markdown_renders_within_the_allow_list_and_reads_as_typed(body: str) -> None:
+    html = render_body(body, ["bob"])
+
+    reading = _Reading()
+    reading.feed(html)
+    reading.close()
+    for tag, attributes in reading.found:
+        assert tag in _ALLOWED, html
+        assert set(attributes) <= _ALLOWED[tag], html
+        assert set((attributes.get("class") or "").split()) <= _CLASSES, html
+        if tag == "a":
+            # nh3 drops an href it cannot parse ("https://example.org)](" has no valid host).
+            assert (attributes.get("href") or "https://").startswith(("https://", "http://")), html
+            assert attributes.get("target") == "_blank", html
+            assert attributes.get("rel") == "noopener noreferrer nofollow", html
+    assert "".join(reading.text) == body.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff")

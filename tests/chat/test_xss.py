@@ -100,8 +100,20 @@ CORPUS: list[tuple[str, str]] = [
 
 PAYLOADS = [pytest.param(payload, id=name) for name, payload in CORPUS]
 
-# The only markup render_body makes (chat/rendering.py): links and mentions.
-RENDER_TAGS = {"a": {"href", "rel", "target"}, "span": {"class"}}
+# The only markup render_body makes (chat/rendering.py): links, mentions, hidden Markdown
+# markers and emoji (span), and the Markdown subset's elements, which carry no attributes.
+RENDER_TAGS = {
+    "a": {"href", "rel", "target"},
+    "span": {"class"},
+    "strong": set(),
+    "em": set(),
+    "code": set(),
+    "pre": set(),
+    "blockquote": set(),
+    "ul": set(),
+    "ol": set(),
+    "li": set(),
+}
 URL_ATTRIBUTES = {
     "href",
     "src",
