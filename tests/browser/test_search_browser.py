@@ -31,6 +31,9 @@ def test_a_search_from_the_room_page_finds_the_message_and_leads_back_to_it(new_
     expect(sent).to_have_count(1)
     seq = sent.get_attribute("data-seq")
     assert seq is not None
+    for n in range(25):  # enough talk after it that the room's bottom is far from it
+        send(page, f"later {n}")
+    expect(messages(page).filter(has_text="later 24")).to_have_count(1)
 
     field = page.get_by_role("searchbox", name="Search messages")
     field.fill(word.upper())
@@ -49,4 +52,9 @@ def test_a_search_from_the_room_page_finds_the_message_and_leads_back_to_it(new_
 
     expect(page).to_have_url(re.compile(rf"/r/{slug}/\?seq={seq}$"))
     wait_connected(page)
-    expect(messages(page).filter(has_text=word)).to_have_count(1)
+    found = messages(page).filter(has_text=word)
+    expect(found).to_have_count(1)
+    # The room opens at the message, marked, not at its newest.
+    expect(found).to_have_class(re.compile(r"\bmessage--found\b"))
+    expect(found).to_be_in_viewport()
+    expect(messages(page).filter(has_text="later 24")).not_to_be_in_viewport()

@@ -43,6 +43,9 @@ class ChatApp {
     this.slug = this.summary ? this.summary.slug : null;
     this.member = root.dataset.member === "true";
     this.lostAccess = "";
+    // /r/<slug>/?seq=N (a search result): open at that message instead.
+    const asked = Number(new URLSearchParams(window.location.search).get("seq"));
+    this.focusSeq = this.slug && Number.isSafeInteger(asked) && asked > 0 ? asked : 0;
     this.log = this.slug ? new RoomLog(this.slug) : null;
     this.inflight = []; // history requests on this socket, oldest first: {room, kind}
     this.readSent = this.summary ? this.summary.last_read_seq : 0;
@@ -250,7 +253,7 @@ class ChatApp {
   catchUp() {
     if (this.lostAccess) return;
     if (!this.log.loaded) {
-      this.requestHistory(this.firstUnread() ? "unread" : "newest");
+      this.requestHistory(this.focusSeq ? "focus" : this.firstUnread() ? "unread" : "newest");
       return;
     }
     const summary = this.directory.get(this.slug);
@@ -261,8 +264,8 @@ class ChatApp {
   requestHistory(kind) {
     if (!this.slug || this.lostAccess) return;
     if (kind === "after" && !this.log.loaded) kind = "newest";
-    // "unread" and "newest" both open the room: one of them at a time.
-    const opening = (k) => k === "newest" || k === "unread";
+    // "focus", "unread" and "newest" all open the room: one of them at a time.
+    const opening = (k) => k === "newest" || k === "unread" || k === "focus";
     const asked = (request) => request.kind === kind || (opening(request.kind) && opening(kind));
     if (this.inflight.some((request) => request.room === this.slug && asked(request))) return;
     const frame = { type: "history", room: this.slug, limit: PAGE_SIZE };
@@ -275,6 +278,11 @@ class ChatApp {
     }
     if (kind === "after") {
       frame.after_seq = this.log.high;
+      frame.limit = CATCH_UP_PAGE_SIZE;
+    }
+    if (kind === "focus") {
+      // The message asked for (?seq=N, from search), with some of the talk before it.
+      frame.after_seq = Math.max(0, this.focusSeq - 1 - UNREAD_CONTEXT);
       frame.limit = CATCH_UP_PAGE_SIZE;
     }
     if (!this.connection.send(frame)) return;
@@ -297,7 +305,7 @@ class ChatApp {
     const high = request ? request.high : 0;
     const messages = frame.messages.filter((message) => typeof message.seq === "number");
     for (const message of messages) this.learn(message);
-    if (kind === "unread" && !messages.length) {
+    if ((kind === "unread" || kind === "focus") && !messages.length) {
       this.requestHistory("newest"); // nothing where the summary said: open at the bottom
       return;
     }
@@ -306,6 +314,10 @@ class ChatApp {
     else if (kind === "unread") {
       this.log.loadFrom(messages);
       this.messages.showUnreadFrom(request.unreadFrom);
+    } else if (kind === "focus") {
+      this.log.loadFrom(messages);
+      this.messages.showMessage(this.focusSeq);
+      this.focusSeq = 0;
     } else if (kind === "before") {
       this.log.loadOlder(messages, frame.has_more);
       this.messages.loadingOlder = false;
@@ -316,7 +328,7 @@ class ChatApp {
       this.directory.noteMessage(this.slug, newest, this.me);
     }
     this.renderMessages({ stickToBottom });
-    const forward = kind === "after" || kind === "unread";
+    const forward = kind === "after" || kind === "unread" || kind === "focus";
     if (forward && frame.has_more && this.log.high > high) this.requestHistory("after");
     else if (this.log.hasGap()) this.requestHistory("after");
     if (kind !== "after" && this.log.hasMoreBefore && this.messages.underfilled()) this.loadOlder();

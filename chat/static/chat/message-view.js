@@ -34,6 +34,7 @@ export class MessageListView {
     this.unreadFrom = 0; // first seq that was unread when the room opened; 0: none
     this.unreadDivider = null; // the "New messages" line, placed above that seq
     this.revealUnread = false; // scroll to the divider once it is in the list
+    this.revealSeq = 0; // a message to scroll to and mark (a search result), once it is in the list
     this.actionMenu = null; // the open actions menu (screens without hover), inside its message
     this.popovers ??= new Popovers(this.list.ownerDocument);
     // Toggle, container and panel are the message and menu of the moment (openActionMenu).
@@ -101,6 +102,13 @@ export class MessageListView {
     if (this.revealUnread && dividerPlaced) {
       this.revealUnread = false;
       this.scrollToDivider();
+    }
+    const found = this.revealSeq ? this.elements.get(this.revealSeq) : null;
+    if (found && found.isConnected) {
+      this.revealSeq = 0;
+      found.classList.add("message--found");
+      found.scrollIntoView({ block: "center" });
+      this.jumpButton.hidden = this.isNearBottom();
     }
     const newerArrived = newestBefore > 0 && this.newestSeq > newestBefore;
     if (newerArrived && !scroll.atBottom && !stickToBottom) this.jumpButton.hidden = false;
@@ -562,6 +570,11 @@ export class MessageListView {
         el("span", { className: "unread-divider__label", text: text.newMessages }),
       );
     }
+  }
+
+  /** Open at message ``seq`` (a search result): scrolled to the middle, and marked. */
+  showMessage(seq) {
+    this.revealSeq = seq;
   }
 
   scrollToDivider() {
