@@ -24,7 +24,7 @@ PASSWORD = "correct horse battery staple"
 
 class UserFactory(DjangoModelFactory[User]):
     username = factory.Sequence(lambda n: f"user{n}")
-    display_name = factory.LazyAttribute(lambda o: o.username.capitalize())
+    display_name = factory.LazyAttribute(lambda o: o.username.capitalize()[:64])  # the column holds 64
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
     password = factory.django.Password(PASSWORD)
 
