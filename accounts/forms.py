@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import contextlib
-import math
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
@@ -31,7 +30,7 @@ class ThrottledForm:
         try:
             ratelimit.check_sync(action, who, spend=spend)
         except RateLimited as error:
-            self.retry_after = max(1, math.ceil(cast(float, error.extra["retry_after"])))
+            self.retry_after = error.whole_seconds
             raise forms.ValidationError(
                 self.throttled_message(self.retry_after),
                 code="throttled",

@@ -1,5 +1,7 @@
 """Errors the chat reports to its clients, one class per protocol error code."""
 
+import math
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -58,6 +60,12 @@ class RateLimited(ChatError):
             _("You are sending too fast; try again in %(seconds).1f s.") % {"seconds": retry_after},
             retry_after=round(retry_after, 3),
         )
+        self.retry_after = retry_after
+
+    @property
+    def whole_seconds(self) -> int:
+        """The wait in whole seconds, at least one: for pages and Retry-After headers."""
+        return max(1, math.ceil(self.retry_after))
 
 
 class Archived(ChatError):

@@ -48,3 +48,13 @@ class DirectForm(forms.Form):
     """Whom to open a direct conversation with."""
 
     username = forms.CharField(label=_("Message someone"), max_length=150)
+
+
+SEARCH_QUERY_MAX = 200
+SEARCH_PAGE_MAX = 1000  # deeper pages cost a long scan and nobody reads them
+
+
+class SearchForm(forms.Form):
+    # A CharField refuses a NUL by itself (PostgreSQL could not take it in a query).
+    q = forms.CharField(label=_("Search messages"), max_length=SEARCH_QUERY_MAX, required=False)
+    page = forms.IntegerField(min_value=1, max_value=SEARCH_PAGE_MAX, required=False)

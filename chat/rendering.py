@@ -34,6 +34,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import nh3
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
 
 # A URL runs to the next whitespace; trailing punctuation is left outside it.
 _URL = r"https?://[^\s<>\"']+"
@@ -338,3 +340,19 @@ def render_body(body: str, existing_usernames: Iterable[str] = ()) -> str:
         set_tag_attribute_values=_LINK_TARGET,
         link_rel=_LINK_REL,
     )
+
+
+def highlighted(text: str, terms: list[str]) -> SafeString:
+    """``text`` escaped, with every occurrence of a term (ignoring case) in <mark>.
+
+    Matches are found in the raw text and each piece is escaped on its own, so a term
+    never matches inside an entity that escaping made ("amp" in "&amp;")."""
+    if not terms:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.I)
+    marked = SafeString()
+    end = 0
+    for match in pattern.finditer(text):
+        marked += escape(text[end : match.start()]) + format_html("<mark>{}</mark>", match.group())
+        end = match.end()
+    return marked + escape(text[end:])

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import math
-import re
-from typing import cast
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -22,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.models import User
 from chat import permissions, ratelimit, selectors, services
 from chat.exceptions import ChatError, NotFound, RateLimited
-from chat.forms import AddMemberForm, DirectForm, RoomForm
+from chat.forms import AddMemberForm, DirectForm, RoomForm, SearchForm
+from chat.rendering import highlighted
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -106,7 +99,7 @@ def room_create(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _room_create_limited(request: AuthenticatedRequest, form: RoomForm, error: RateLimited) -> HttpResponse:
-    seconds = max(1, math.ceil(cast(float, error.extra["retry_after"])))
+    seconds = error.whole_seconds
     form.add_error(
         None,
         ngettext(
@@ -228,32 +221,6 @@ def member_add(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     return redirect(room)
 
 
-SEARCH_QUERY_MAX = 200
-SEARCH_PAGE_MAX = 1000  # deeper pages cost a long scan and nobody reads them
-
-
-class SearchForm(forms.Form):
-    # A CharField refuses a NUL by itself (PostgreSQL could not take it in a query).
-    q = forms.CharField(label=_lazy("Search messages"), max_length=SEARCH_QUERY_MAX, required=False)
-    page = forms.IntegerField(min_value=1, max_value=SEARCH_PAGE_MAX, required=False)
-
-
-def _highlighted(text: str, terms: list[str]) -> SafeString:
-    """``text`` escaped, with every occurrence of a term (ignoring case) in <mark>.
-
-    Matches are found in the raw text and each piece is escaped on its own, so a term
-    never matches inside an entity that escaping made ("amp" in "&amp;")."""
-    if not terms:
-        return escape(text)
-    pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.I)
-    html = SafeString()
-    end = 0
-    for match in pattern.finditer(text):
-        html += escape(text[end : match.start()]) + format_html("<mark>{}</mark>", match.group())
-        end = match.end()
-    return html + escape(text[end:])
-
-
 @never_cache
 @login_required
 @require_safe
@@ -269,6 +236,6 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
     query = form.cleaned_data["q"]
     page = selectors.message_search(request.user, query, page=form.cleaned_data["page"] or 1)
     terms = selectors.message_search_terms(query)
-    results = [(result, _highlighted(result.message.body, terms)) for result in page.results]
+    results = [(result, highlighted(result.message.body, terms)) for result in page.results]
     context = {"search_form": form, "query": query, "search_query": query, "page": page, "results": results}
     return render(request, "chat/search.html", context)

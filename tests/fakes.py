@@ -12,6 +12,7 @@ class FakeSocket:
     user_id: int
     number: int = 0
     session_key: str = "s1"
+    auth_hash: str = ""
     rooms: dict[int, str] = field(default_factory=dict)
     touched: dict[int, int] = field(default_factory=dict)
     ready: bool = True

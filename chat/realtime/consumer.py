@@ -454,13 +454,14 @@ async def resync_sockets(hub: Hub, sockets: list[Socket]) -> None:
     for start in range(0, len(user_ids), 500):
         some = user_ids[start : start + 500]
         found.update(await db(selectors.room_summaries_for_users)(some))
-        keys = [socket.session_key for socket in ready if socket.user_id in set(some)]
+        wanted = set(some)
+        keys = [socket.session_key for socket in ready if socket.user_id in wanted]
         some_hashes, live = await db(selectors.signed_in)(some, keys)
         hashes.update(some_hashes)
         sessions = None if live is None or sessions is None else sessions | live
     for socket in ready:
         # The event that would have closed it may be among those missed: check again.
-        if hashes.get(socket.user_id) != getattr(socket, "auth_hash", hashes.get(socket.user_id)) or (
+        if hashes.get(socket.user_id) != socket.auth_hash or (
             sessions is not None and socket.session_key not in sessions
         ):
             socket.close_soon(CLOSE_UNAUTHENTICATED)

@@ -35,6 +35,7 @@ class Socket(Protocol):
     number: int  # increases with each socket a process opens: the smaller, the older
     user_id: int
     session_key: str
+    auth_hash: str  # the user's session auth hash when the socket opened (it changes with the password)
     closing: bool  # closed, or closing: it takes no more frames
     # room id -> slug of every room this socket hears.
     rooms: dict[int, str]

@@ -68,6 +68,11 @@ def _unique_slug(name: str) -> str:
     # "dm" itself is free, but its numbered variants (dm-2) are not: move both aside.
     if slug_is_reserved(f"{base}-"):
         base = f"room-{base}"[:56].strip("-")
+    return _free_slug(base)
+
+
+def _free_slug(base: str) -> str:
+    """``base``, or its first numbered variant (base-2, base-3, ...) no room holds."""
     slug, n = base, 2
     while Room.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
@@ -223,15 +228,6 @@ def direct_room_find(*, user: User, other: User) -> Room | None:
     return Room.objects.filter(direct_key=_direct_key(user, other)).first()
 
 
-def _direct_slug(low: int, high: int) -> str:
-    """dm-<low>-<high>, or a numbered variant while a room from older data holds it."""
-    base = slug = f"{DIRECT_SLUG_PREFIX}{low}-{high}"
-    n = 2
-    while Room.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
 def direct_room_open(*, user: User, other: User) -> Room:
     """The direct conversation between two users, created on first use (both are told)."""
     key = _direct_key(user, other)
@@ -242,7 +238,8 @@ def direct_room_open(*, user: User, other: User) -> Room:
     try:
         with transaction.atomic():
             room = Room.objects.create(
-                slug=_direct_slug(low, high),
+                # dm-<low>-<high>, numbered while a room from older data holds it.
+                slug=_free_slug(f"{DIRECT_SLUG_PREFIX}{low}-{high}"),
                 name=f"{user.username}, {other.username}",
                 is_private=True,
                 is_direct=True,
