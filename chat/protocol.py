@@ -294,6 +294,10 @@ def room_updated_frame(summary: dict[str, Any]) -> dict[str, Any]:
     return {"type": "room_updated", "room": summary}
 
 
+def presence_frame(room_slug: str, online: list[str]) -> dict[str, Any]:
+    return {"type": "presence", "room": room_slug, "online": online}
+
+
 def member_payload(user: User, role: str) -> dict[str, str]:
     """A room member as the member list shows them."""
     return {"username": user.username, "display_name": user.display_name or user.username, "role": role}

@@ -179,6 +179,15 @@ CHAT_MAX_FRAME_BYTES = 64 * 1024
 # empty for none). One missing, private or archived is skipped.
 CHAT_DEFAULT_ROOMS = env_list("CHAT_DEFAULT_ROOMS", "general")
 
+# Presence: who is online (has an open socket anywhere), sent to the members of
+# each room as `presence` frames. With Redis, each process renews its users'
+# entries every third of CHAT_PRESENCE_TTL seconds; the users of a process that
+# died drop out when their entries expire. A socket closed and reopened within
+# CHAT_PRESENCE_GRACE seconds (a page reload) does not show its user offline.
+CHAT_PRESENCE = env_bool("CHAT_PRESENCE", default=True)
+CHAT_PRESENCE_TTL = float(os.environ.get("CHAT_PRESENCE_TTL", "20"))
+CHAT_PRESENCE_GRACE = float(os.environ.get("CHAT_PRESENCE_GRACE", "2"))
+
 # HTTPS, on by default whenever DEBUG is off: the site is served over HTTPS by a
 # proxy that ends TLS and sets X-Forwarded-Proto (overwriting any the client
 # sent). Plain HTTP is redirected, browsers are told to come back over HTTPS

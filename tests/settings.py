@@ -18,3 +18,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REDIS_URL = ""
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# In-process socket tests read frames one by one; presence frames would come
+# between them. The presence tests turn it on (tests/chat/test_presence.py), and
+# the servers that the browser and integration tests start have it on.
+CHAT_PRESENCE = False

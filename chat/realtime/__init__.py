@@ -37,6 +37,7 @@ class Runtime:
     """The plumbing bound to the event loop that serves this process's sockets."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        from chat.realtime import presence
         from chat.realtime.bus import RedisBus
         from chat.realtime.writer import SendWriter
 
@@ -56,6 +57,10 @@ class Runtime:
                 on_subscribed=lambda: self.resync(self.hub.sockets()),
             )
             self.bus.start()
+        self.presence = presence.make(self.hub, PROCESS_ID)
+        self.hub.presence = self.presence
+        if self.presence is not None:
+            self.presence.start()
 
     def serving(self) -> bool:
         return not self.loop.is_closed() and self.loop.is_running()
@@ -93,6 +98,10 @@ class Runtime:
     async def stop(self) -> None:
         if self._resync_task is not None:
             self._resync_task.cancel()
+        if self.presence is not None:
+            if self.hub.presence is self.presence:
+                self.hub.presence = None
+            await self.presence.stop()
         if self.bus is not None:
             await self.bus.stop()
 
@@ -174,5 +183,6 @@ def reset() -> None:
     """Forget every socket and the runtime (tests)."""
     global _runtime
     _runtime = None
+    HUB.presence = None
     HUB.by_room.clear()
     HUB.by_user.clear()

@@ -188,6 +188,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for text in held:
             self.deliver(text)
         self.ready = True
+        if runtime.presence is not None:
+            runtime.presence.want(self, list(self.rooms))
         if self.resync_pending:
             runtime.resync([self])
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from chat.realtime import metrics
 from chat.realtime.envelope import (
@@ -72,12 +72,16 @@ class Hub:
         self.changes = 0
         # Set by the runtime: given sockets that may have missed events, resync them.
         self.on_resync: Callable[[list[Socket]], None] = lambda sockets: None
+        # Set by the runtime when presence is on (chat.realtime.presence.Presence).
+        self.presence: Any = None
 
     # Registry ----------------------------------------------------------------
 
     def attach(self, socket: Socket) -> None:
         self.by_user.setdefault(socket.user_id, set()).add(socket)
         metrics.OPEN_SOCKETS.inc()
+        if self.presence is not None:
+            self.presence.attached(socket)
 
     def detach(self, socket: Socket) -> None:
         for room_id in list(socket.rooms):
@@ -85,6 +89,8 @@ class Hub:
         socket.rooms.clear()
         if self._remove(self.by_user, socket.user_id, socket):
             metrics.OPEN_SOCKETS.dec()
+            if self.presence is not None:
+                self.presence.detached(socket)
 
     def subscribe(self, socket: Socket, room_id: int, slug: str) -> None:
         socket.rooms[room_id] = slug
@@ -163,6 +169,9 @@ class Hub:
             socket.joined_room(envelope.room_id, envelope.room)
             if socket.socket_id != envelope.skip:
                 socket.deliver(envelope.frame)
+        if self.presence is not None:
+            # Its members changed: whoever hears it here gets its online list again.
+            self.presence.room_changed(envelope.room_id)
 
     def _unsubscribe_user(self, envelope: Envelope) -> None:
         self.changes += 1
@@ -174,6 +183,8 @@ class Hub:
             socket.left_room(envelope.room_id, envelope.room)
             if socket.socket_id != envelope.skip:
                 socket.deliver(envelope.frame)
+        if self.presence is not None:
+            self.presence.room_changed(envelope.room_id)
 
     def _resync_audience(self, envelope: Envelope) -> list[Socket]:
         if envelope.audience == ALL:

@@ -9,6 +9,7 @@ import { MessageListView } from "./message-view.js";
 import { OfflineBanner } from "./offline.js";
 import { Outbox } from "./outbox.js";
 import { Popovers } from "./popover.js";
+import { PresenceState, showPresence } from "./presence.js";
 import { SidebarView } from "./sidebar.js";
 import { RoomDirectory, RoomLog } from "./store.js";
 import { RoomSwitcher } from "./switcher.js";
@@ -52,6 +53,7 @@ class ChatApp {
     this.readTimer = null;
     this.online = false;
     this.names = new Map([[this.me, this.user.display_name || this.me]]);
+    this.presence = new PresenceState(this.me);
     this.siteName = root.dataset.siteName || "Chat";
     this.pageTitle = document.title;
 
@@ -59,6 +61,7 @@ class ChatApp {
       root: document.getElementById("sidebar"),
       roomUrl: (slug) => fillTemplate(root.dataset.roomUrl, slug),
       activeSlug: this.slug,
+      presenceOf: (room) => (room.direct ? this.presence.othersOnline(room.slug) : null),
     });
     this.statusElement = document.querySelector("[data-testid=status]");
     this.noticeElement = document.getElementById("room-notice");
@@ -198,8 +201,18 @@ class ChatApp {
     this.renderMessages();
   }
 
+  onPresence(frame) {
+    if (!this.presence.update(frame.room, frame.online || [])) return;
+    showPresence(this.members?.list, this.presence);
+    if (this.directory.get(frame.room)?.direct) this.renderSidebar();
+  }
+
   down() {
     this.online = false;
+    // Nothing is known of who is online until the server says again.
+    this.presence.clear();
+    showPresence(this.members?.list, this.presence);
+    this.renderSidebar();
     this.inflight = [];
     if (this.messages) this.messages.loadingOlder = false;
     this.typing?.clear();
@@ -366,8 +379,13 @@ class ChatApp {
       case "joined":
         return this.onAdded(frame.room);
       case "member_joined":
-        if (frame.room === this.slug) this.members?.add(frame.member);
+        if (frame.room === this.slug) {
+          this.members?.add(frame.member);
+          showPresence(this.members?.list, this.presence);
+        }
         return undefined;
+      case "presence":
+        return this.onPresence(frame);
       case "member_left":
         if (frame.room === this.slug) this.members?.remove(frame.username);
         return undefined;
@@ -493,6 +511,7 @@ class ChatApp {
 
   onRemoved(slug, notice) {
     this.directory.remove(slug);
+    this.presence.forget(slug);
     if (slug === this.slug) {
       this.member = false;
       this.lostAccess = notice;

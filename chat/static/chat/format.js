@@ -40,6 +40,8 @@ export const text = {
   archived: "This room is archived and read-only.",
   removed: "You no longer have access to this room.",
   admin: "admin",
+  userOnline: "Online",
+  userOffline: "Offline",
   members: (n) => (n === 1 ? "1 member" : `${n.toLocaleString()} members`),
   left: "You left this room.",
   notMember: "Join this room to post messages.",

@@ -3,10 +3,12 @@
 // up to date, reusing one element per room so focus is not lost.
 
 import { el, icon, text } from "./format.js";
+import { presenceDot } from "./presence.js";
 
 export class SidebarView {
-  constructor({ root, roomUrl, activeSlug }) {
+  constructor({ root, roomUrl, activeSlug, presenceOf = () => null }) {
     this.root = root;
+    this.presenceOf = presenceOf; // room -> true/false (a direct conversation's other person), or null
     this.roomUrl = roomUrl;
     this.activeSlug = activeSlug;
     this.lists = {
@@ -27,7 +29,8 @@ export class SidebarView {
       for (const room of rooms) {
         seen.add(room.slug);
         const unread = directory.unread(room.slug);
-        const key = [room.name, room.private, room.archived, room.direct, unread, room.slug === this.activeSlug].join("|");
+        const online = this.presenceOf(room);
+        const key = [room.name, room.private, room.archived, room.direct, unread, room.slug === this.activeSlug, online].join("|");
         let item = this.items.get(room.slug);
         if (!item) {
           item = el("li", { dataset: { slug: room.slug } });
@@ -35,7 +38,7 @@ export class SidebarView {
         }
         if (item.dataset.key !== key) {
           item.dataset.key = key;
-          item.replaceChildren(this.link(room, unread));
+          item.replaceChildren(this.link(room, unread, online));
         }
         const expected = previous ? previous.nextElementSibling : list.firstElementChild;
         if (item !== expected) {
@@ -59,7 +62,7 @@ export class SidebarView {
     }
   }
 
-  link(room, unread) {
+  link(room, unread, online = null) {
     const active = room.slug === this.activeSlug;
     const classes = ["room-link"];
     if (active) classes.push("is-active");
@@ -81,6 +84,7 @@ export class SidebarView {
       },
       el("span", { className: "room-link__icon" }, icon(room.direct ? "at" : room.private ? "lock" : "hash")),
       el("span", { className: "room-link__name", text: room.name }),
+      online === null ? null : presenceDot(online),
       badge,
     );
   }
