@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from chat import services
 from chat.exceptions import ChatError
-from chat.models import Membership, Message, Room
+from chat.models import Membership, Mention, Message, Room
 from chat.services.rooms import DIRECT_SLUG_PREFIX, RoomNameTaken, room_name_check, slug_is_reserved
 
 
@@ -287,6 +287,22 @@ class MembershipAdmin(admin.ModelAdmin):
         self.delete_queryset(request, queryset)
 
 
+class MentionInline(admin.TabularInline):
+    """Whom a message mentions: written by chat.services with the message, only shown here."""
+
+    model = Mention
+    extra = 0
+    fields = ("user",)
+    readonly_fields = ("user",)
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     list_display = ("room", "seq", "author", "short_body", "created_at", "edited_at", "deleted_at")
@@ -310,6 +326,7 @@ class MessageAdmin(admin.ModelAdmin):
         "deleted_by",
     )
     fields = readonly_fields
+    inlines = (MentionInline,)
     actions = ("delete_messages",)
     date_hierarchy = "created_at"
 

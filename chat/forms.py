@@ -54,6 +54,12 @@ SEARCH_QUERY_MAX = 200
 SEARCH_PAGE_MAX = 1000  # deeper pages cost a long scan and nobody reads them
 
 
+class PageForm(forms.Form):
+    """``?page=N`` of a paged list of messages (the mentions page)."""
+
+    page = forms.IntegerField(min_value=1, max_value=SEARCH_PAGE_MAX, required=False)
+
+
 class SearchForm(forms.Form):
     # A CharField refuses a NUL by itself (PostgreSQL could not take it in a query).
     q = forms.CharField(label=_("Search messages"), max_length=SEARCH_QUERY_MAX, required=False)

@@ -129,3 +129,30 @@ class Message(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class Mention(models.Model):
+    """A member of the room named with ``@username`` in a message (chat.services.messages).
+
+    Only the room's members at the time of writing, never the author; an edit
+    replaces the set and a deletion removes it.
+    """
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="mentions", verbose_name=_("message")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions", verbose_name=_("user")
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="mention_unique_message_user"),
+        ]
+        # A user's mentions: the unread count of each room, and the mentions page.
+        indexes = [models.Index(fields=["user", "message"], name="mention_user_message")]
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+
+    def __str__(self) -> str:
+        return f"@{self.user_id} in {self.message}"

@@ -7,7 +7,7 @@ protocol names (MESSAGE, ROOM_SUMMARY) and frames into text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ import orjson
 from django.utils.translation import gettext as _
 
 from chat.exceptions import BadRequest, ChatError, UnknownType
+from chat.rendering import MENTION_MARKUP
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -201,8 +202,21 @@ def user_payload(user: User | None) -> dict[str, str] | None:
     return {"username": user.username, "display_name": user.display_name or user.username}
 
 
-def message_payload(message: Message, room_slug: str | None = None) -> dict[str, Any]:
-    """The protocol's MESSAGE object. ``message.author`` should be loaded already."""
+def mentioned_usernames(message: Message) -> list[str]:
+    """The usernames ``message`` mentions (its Mention rows), sorted: prefetched by
+    selectors.with_mentions for a page of messages, else read here."""
+    # A mention is stored only where the html shows one (chat.services.messages), so
+    # a message without one, the common case, costs no query.
+    if message.deleted_at is not None or MENTION_MARKUP not in message.html:
+        return []
+    return sorted(mention.user.username for mention in message.mentions.all())
+
+
+def message_payload(
+    message: Message, room_slug: str | None = None, mentions: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The protocol's MESSAGE object. ``message.author`` should be loaded already;
+    ``mentions``, the usernames it mentions, when the caller knows them."""
     deleted = message.deleted_at is not None
     return {
         "id": message.pk,
@@ -215,11 +229,18 @@ def message_payload(message: Message, room_slug: str | None = None) -> dict[str,
         "edited_at": timestamp(message.edited_at),
         "deleted": deleted,
         "client_id": message.client_id,
+        "mentions": (
+            [] if deleted else sorted(mentions) if mentions is not None else mentioned_usernames(message)
+        ),
     }
 
 
-def room_summary(room: Room, membership: Membership | None, name: str | None = None) -> dict[str, Any]:
-    """The protocol's ROOM_SUMMARY for one user; ``name`` overrides the room's (DMs)."""
+def room_summary(
+    room: Room, membership: Membership | None, name: str | None = None, mentions: int = 0
+) -> dict[str, Any]:
+    """The protocol's ROOM_SUMMARY for one user; ``name`` overrides the room's (DMs);
+    ``mentions`` is how many of the unread messages mention the user
+    (selectors.unread_mention_counts)."""
     last_read = membership.last_read_seq if membership is not None else room.last_seq
     return {
         "slug": room.slug,
@@ -232,6 +253,7 @@ def room_summary(room: Room, membership: Membership | None, name: str | None = N
         "last_seq": room.last_seq,
         "last_read_seq": last_read,
         "unread": max(0, room.last_seq - last_read),
+        "mentions": mentions if membership is not None else 0,
     }
 
 

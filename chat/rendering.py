@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import nh3
@@ -132,8 +132,11 @@ def _emoji_class(emoji: str) -> str:
     return "emoji-" + "-".join(f"{ord(char):x}" for char in emoji)
 
 
+# What every rendered mention holds, and nothing else the renderer writes.
+MENTION_MARKUP = '<span class="mention"'
+
 _ALLOWED_TAGS = {"a", "span", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li"}
-_ALLOWED_ATTRIBUTES = {"a": {"href"}}
+_ALLOWED_ATTRIBUTES = {"a": {"href"}, "span": {"data-username"}}
 _ALLOWED_CLASSES = {
     "span": {"mention", "md-mark", "emoji"} | {_emoji_class(emoji) for emoji in EMOJI.values()}
 }
@@ -272,7 +275,7 @@ def _emphasize(pieces: list[str | _Delimiter]) -> str:
     return "".join(parts)
 
 
-def _inline(text: str, known: set[str], *, links: bool = True) -> str:
+def _inline(text: str, known: Mapping[str, str], *, links: bool = True) -> str:
     """The HTML for one line of text; ``links=False`` inside a link's label."""
     pieces: list[str | _Delimiter] = []
     position = 0
@@ -300,7 +303,10 @@ def _inline(text: str, known: set[str], *, links: bool = True) -> str:
         elif match.group("name"):
             name, rest = _strip_trailing(match.group("name"))
             if name in known:
-                pieces.append(f'<span class="mention">@{html.escape(name, quote=False)}</span>')
+                pieces.append(
+                    f'{MENTION_MARKUP} data-username="{html.escape(known[name])}">'
+                    f"@{html.escape(name, quote=False)}</span>"
+                )
             else:
                 pieces.append(html.escape("@" + name, quote=False))
             position = match.end() - len(rest)
@@ -312,7 +318,7 @@ def _inline(text: str, known: set[str], *, links: bool = True) -> str:
     return _emphasize(pieces)
 
 
-def _render_block(block: _Block, known: set[str]) -> str:
+def _render_block(block: _Block, known: Mapping[str, str]) -> str:
     if block.kind == "code":
         ((opening, code, closing),) = block.lines
         return f"<pre>{_mark(opening)}<code>{html.escape(code, quote=False)}</code>{_mark(closing)}</pre>"
@@ -328,9 +334,16 @@ def _render_block(block: _Block, known: set[str]) -> str:
     return f"<{block.kind}>{''.join(items)}</{block.kind}>"
 
 
-def render_body(body: str, existing_usernames: Iterable[str] = ()) -> str:
-    """Return the HTML for ``body``; ``existing_usernames`` become mentions."""
-    known = set(existing_usernames)
+def render_body(body: str, existing_usernames: Iterable[str] | Mapping[str, str] = ()) -> str:
+    """Return the HTML for ``body``; ``existing_usernames`` become mentions.
+
+    A mapping names, for each name as typed, the user it mentions (``{"Bob": "bob"}``);
+    the mention keeps the typed text and carries the username in ``data-username``."""
+    known = (
+        dict(existing_usernames)
+        if isinstance(existing_usernames, Mapping)
+        else {name: name for name in existing_usernames}
+    )
     return nh3.clean(
         "".join(_render_block(block, known) for block in _blocks(body)),
         tags=_ALLOWED_TAGS,

@@ -10,7 +10,18 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.contrib.sessions.models import Session
 from django.db import connections, router
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +29,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from chat import permissions, protocol
 from chat.exceptions import BadRequest, NotFound
-from chat.models import Membership, Message, Room
+from chat.models import Membership, Mention, Message, Room
+from chat.rendering import MENTION_MARKUP
 
 
 def room_by_slug(slug: str) -> Room | None:
@@ -91,6 +103,7 @@ def _memberships_with_summaries(memberships: QuerySet[Membership]) -> list[tuple
     """Each membership (with its room) and its member's ROOM_SUMMARY of the room; a direct
     conversation is named after the other member."""
     found = list(memberships.select_related("room").order_by("user_id", "room__is_direct", "room__name"))
+    mentions = unread_mention_counts(found)
     direct_ids = {m.room_id for m in found if m.room.is_direct}
     members_of_direct: dict[int, list[tuple[int, str]]] = {}
     if direct_ids:
@@ -104,7 +117,7 @@ def _memberships_with_summaries(memberships: QuerySet[Membership]) -> list[tuple
                 shown for member_id, shown in members_of_direct.get(m.room_id, []) if member_id != m.user_id
             ]
             name = others[0] if others else None
-        pairs.append((m, protocol.room_summary(m.room, m, name)))
+        pairs.append((m, protocol.room_summary(m.room, m, name, mentions.get((m.user_id, m.room_id), 0))))
     return pairs
 
 
@@ -130,7 +143,32 @@ def room_page(user: User, slug: str) -> RoomPage:
 
 def room_summary_for(user: User, room: Room, membership: Membership | None) -> dict[str, Any]:
     names = direct_partner_names(user, [room])
-    return protocol.room_summary(room, membership, names.get(room.pk))
+    mentions = unread_mention_counts([membership]) if membership is not None else {}
+    return protocol.room_summary(room, membership, names.get(room.pk), mentions.get((user.pk, room.pk), 0))
+
+
+def unread_mention_counts(memberships: list[Membership]) -> dict[tuple[int, int], int]:
+    """For each (user id, room id) of ``memberships`` (with their rooms), how many of the
+    messages the member has not read mention them, leaving out deleted ones: one
+    aggregate query for them all, and none when nothing is unread."""
+    unread = [m for m in memberships if m.room.last_seq > m.last_read_seq]
+    if not unread:
+        return {}
+    # Both conditions on user__memberships in one filter(): the same join, so the
+    # membership compared is the one of the mention's own user and room.
+    counted = (
+        Mention.objects.filter(
+            user_id__in={m.user_id for m in unread},
+            message__room_id__in={m.room_id for m in unread},
+            message__deleted_at__isnull=True,
+            user__memberships__room_id=F("message__room_id"),
+            message__seq__gt=F("user__memberships__last_read_seq"),
+        )
+        .values_list("user_id", "message__room_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {(user_id, room_id): count for user_id, room_id, count in counted}
 
 
 def public_rooms_to_join(user: User) -> QuerySet[Room]:
@@ -166,12 +204,25 @@ def message_page(
         messages = messages.filter(seq__gt=after_seq)
         page = list(messages.order_by("seq")[: limit + 1])
         has_more = len(page) > limit
-        return page[:limit], has_more
+        return with_mentions(page[:limit]), has_more
     page = list(messages.order_by("-seq")[: limit + 1])
     has_more = len(page) > limit
     page = page[:limit]
     page.reverse()
-    return page, has_more
+    return with_mentions(page), has_more
+
+
+def with_mentions(messages: list[Message]) -> list[Message]:
+    """``messages``, with the mentions of those that show one read in one query (none if
+    none does), for protocol.message_payload."""
+    showing = [message for message in messages if MENTION_MARKUP in message.html]
+    prefetch_related_objects(
+        showing,
+        Prefetch(
+            "mentions", queryset=Mention.objects.select_related("user").only("message", "user__username")
+        ),
+    )
+    return messages
 
 
 def history_for(
@@ -339,15 +390,35 @@ def message_search(
         .order_by("-created_at", "-pk")[offset : offset + per_page + 1]
     )
     has_next = len(found) > per_page
-    found = found[:per_page]
+    results = _results_readable_by(user, found[:per_page])
+    return MessageSearchPage(results, page, has_previous=page > 1, has_next=has_next)
+
+
+def _results_readable_by(user: User, found: list[Message]) -> list[MessageSearchResult]:
+    """``found`` (with their rooms) as results, keeping those the user may read."""
     # Each room checked again by the one rule, so that a drift between it and the
-    # query above hides a message instead of showing it.
+    # query that found them hides a message instead of showing it.
     memberships = {
         m.room_id: m for m in Membership.objects.filter(user=user, room_id__in={m.room_id for m in found})
     }
     found = [m for m in found if permissions.can_see_room(m.room, memberships.get(m.room_id))]
     names = direct_partner_names(user, [message.room for message in found])
-    results = [
-        MessageSearchResult(message, names.get(message.room_id, message.room.name)) for message in found
-    ]
+    return [MessageSearchResult(message, names.get(message.room_id, message.room.name)) for message in found]
+
+
+MENTIONS_PAGE_SIZE = 20
+
+
+def mentions_of(user: User, *, page: int = 1, per_page: int = MENTIONS_PAGE_SIZE) -> MessageSearchPage:
+    """Page ``page`` (from 1) of the messages that mention ``user``, newest first, in
+    the rooms they may read now (rooms_readable_by): a room they left or were removed
+    from keeps its mentions only while it is public. Deleted messages mention no one."""
+    offset = (page - 1) * per_page
+    found = list(
+        Message.objects.filter(mentions__user=user, room__in=rooms_readable_by(user), deleted_at__isnull=True)
+        .select_related("room", "author")
+        .order_by("-created_at", "-pk")[offset : offset + per_page + 1]
+    )
+    has_next = len(found) > per_page
+    results = _results_readable_by(user, found[:per_page])
     return MessageSearchPage(results, page, has_previous=page > 1, has_next=has_next)

@@ -35,4 +35,5 @@ urlpatterns = [
     path("dm/<username:username>/", views.direct, name="direct"),
     path("people/", views.people, name="people"),
     path("search/", views.search, name="search"),
+    path("mentions/", views.mentions, name="mentions"),
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.models import User
 from chat import permissions, ratelimit, selectors, services
 from chat.exceptions import ChatError, NotFound, RateLimited
-from chat.forms import AddMemberForm, DirectForm, RoomForm, SearchForm
+from chat.forms import AddMemberForm, DirectForm, PageForm, RoomForm, SearchForm
 from chat.rendering import highlighted
 
 
@@ -239,3 +239,19 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
     results = [(result, highlighted(result.message.body, terms)) for result in page.results]
     context = {"search_form": form, "query": query, "search_query": query, "page": page, "results": results}
     return render(request, "chat/search.html", context)
+
+
+@never_cache
+@login_required
+@require_safe
+def mentions(request: AuthenticatedRequest) -> HttpResponse:
+    """The messages that mention the user in rooms they may read, newest first, 20 a
+    page (``?page=N``; a page that is not a number from 1 is a 404). Each opens its
+    room at the message."""
+    form = PageForm(request.GET)
+    if not form.is_valid():
+        raise Http404
+    page = selectors.mentions_of(request.user, page=form.cleaned_data["page"] or 1)
+    mention = f"@{request.user.username}"
+    results = [(result, highlighted(result.message.body, [mention])) for result in page.results]
+    return render(request, "chat/mentions.html", {"page": page, "results": results})

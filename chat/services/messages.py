@@ -1,19 +1,26 @@
-"""Writing messages: send (one, or a batch in one transaction), edit, delete."""
+"""Writing messages: send (one, or a batch in one transaction), edit, delete.
+
+A message's ``@username`` mentions of the room's members are stored with it
+(``Mention``): a name matches a member's username exactly or, failing that, one
+member's ignoring case. Others (non-members, the author) are only rendered.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from chat import events, permissions, protocol, selectors
 from chat.exceptions import ChatError, Forbidden, TooLong
-from chat.models import Membership, Message, Room
+from chat.models import Membership, Mention, Message, Room
 from chat.realtime import metrics
 from chat.rendering import mentioned_names, render_body
 
@@ -52,6 +59,82 @@ def _existing_usernames(names: set[str]) -> set[str]:
     return set(User.objects.filter(username__in=names).values_list("username", flat=True))
 
 
+Member = tuple[int, str]  # (user id, username)
+
+
+def _members_named(room_slugs: Collection[str], names: set[str]) -> dict[str, list[Member]]:
+    """For each of the rooms, its members whose username is one of ``names``, ignoring
+    case: one query for all the rooms, reading only the members named."""
+    if not room_slugs or not names:
+        return {}
+    # Lower() in SQLite folds ASCII letters only; the exact names are asked too so that
+    # a name typed as it is spelled always matches (the Python side compares exactly).
+    found = (
+        Membership.objects.filter(room__slug__in=room_slugs)
+        .annotate(folded=Lower("user__username"))
+        .filter(Q(folded__in={name.lower() for name in names}) | Q(user__username__in=names))
+        .values_list("room__slug", "user_id", "user__username")
+    )
+    members: dict[str, list[Member]] = {}
+    for slug, user_id, username in found:
+        members.setdefault(slug, []).append((user_id, username))
+    return members
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A body as stored: its HTML, and the members it mentions (user id -> username)."""
+
+    html: str
+    mentioned: dict[int, str] = field(default_factory=dict)
+
+
+def _write(body: str, names: set[str], existing: set[str], members: list[Member], author_id: int) -> _Written:
+    """Render ``body`` (whose mentioned names are ``names``) and resolve its mentions.
+
+    A name is the member so called, else the user so called (rendered, not stored:
+    not in the room), else the one member so called ignoring case; several members
+    so called ignoring case and none exactly is no one."""
+    exact = {username: user_id for user_id, username in members}
+    by_fold: dict[str, list[Member]] = {}
+    for member in members:
+        by_fold.setdefault(member[1].casefold(), []).append(member)
+    known: dict[str, str] = {}
+    mentioned: dict[int, str] = {}
+    for name in names:
+        if name in exact:
+            known[name] = name
+            mentioned[exact[name]] = name
+        elif name in existing:
+            known[name] = name
+        elif len(folded := by_fold.get(name.casefold(), [])) == 1:
+            user_id, username = folded[0]
+            known[name] = username
+            mentioned[user_id] = username
+    mentioned.pop(author_id, None)
+    return _Written(render_body(body, known), mentioned)
+
+
+def _mentions_store(messages: Mapping[int, Message], written: Mapping[int, _Written]) -> None:
+    """Store the mentions of newly inserted messages (keyed alike): one INSERT for all."""
+    rows = [
+        Mention(message=message, user_id=user_id)
+        for key, message in messages.items()
+        for user_id in written[key].mentioned
+    ]
+    if rows:
+        Mention.objects.bulk_create(rows)
+
+
+def _mentions_replace(message: Message, mentioned: Collection[int]) -> None:
+    """Make ``mentioned`` the users an edited message mentions."""
+    Mention.objects.filter(message=message).exclude(user_id__in=mentioned).delete()
+    if mentioned:
+        Mention.objects.bulk_create(
+            [Mention(message=message, user_id=user_id) for user_id in mentioned], ignore_conflicts=True
+        )
+
+
 def _next_seq(room_id: int) -> int:
     """Take the room's next seq; the row stays locked until the transaction ends."""
     with connection.cursor() as cursor:
@@ -83,8 +166,8 @@ def _next_seq_as_poster(user_id: int, room_slug: str) -> tuple[int, int] | None:
     return (row[0], row[1]) if row is not None else None
 
 
-def _published(message: Message, room_slug: str) -> Message:
-    events.message_created(message.room_id, protocol.message_payload(message, room_slug))
+def _published(message: Message, room_slug: str, mentions: Collection[str] = ()) -> Message:
+    events.message_created(message.room_id, protocol.message_payload(message, room_slug, mentions))
     metrics.MESSAGES_STORED.inc()
     return message
 
@@ -191,9 +274,12 @@ def messages_create(*, sends: Sequence[SendRequest]) -> list[SendResult | ChatEr
 def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[int, Message], list[int]]:
     if not fresh:
         return {}, []
-    names = set().union(*(mentioned_names(sends[index].body) for index in fresh))
+    names_in = {index: mentioned_names(sends[index].body) for index in fresh}
+    names = set().union(*names_in.values())
     known = _existing_usernames(names)
+    members = _members_named({sends[index].room_slug for index in fresh if names_in[index]}, names)
     created: dict[int, Message] = {}
+    written: dict[int, _Written] = {}
     refused: list[int] = []
     with transaction.atomic():
         read_upto: dict[tuple[int, int], int] = {}
@@ -207,24 +293,28 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
                 refused.append(index)
                 continue
             room_id, seq = taken
+            written[index] = _write(
+                send.body, names_in[index], known, members.get(send.room_slug, []), send.user.pk
+            )
             created[index] = Message(
                 room_id=room_id,
                 seq=seq,
                 author=send.user,
                 body=send.body,
-                html=render(send.body, known),
+                html=written[index].html,
                 client_id=send.client_id,
             )
             read_upto[(room_id, send.user.pk)] = seq
         created = dict(sorted(created.items()))
         Message.objects.bulk_create(created.values())
+        _mentions_store(created, written)
         # Writing in a room means having read it up to there.
         for (room_id, user_id), seq in sorted(read_upto.items()):
             Membership.objects.filter(room_id=room_id, user_id=user_id, last_read_seq__lt=seq).update(
                 last_read_seq=seq
             )
         for index, message in created.items():
-            _published(message, sends[index].room_slug)
+            _published(message, sends[index].room_slug, written[index].mentioned.values())
     return created, refused
 
 
@@ -260,16 +350,25 @@ def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
     message = permissions.check_can_edit_message(user, selectors.message_in_room(room, seq))
     permissions.check_can_post(room, membership)
     check_body(body)
-    html = render(body)
+    names = mentioned_names(body)
+    written = _write(
+        body,
+        names,
+        _existing_usernames(names),
+        _members_named([room.slug], names).get(room.slug, []),
+        user.pk,
+    )
     with transaction.atomic():
         # The row may have changed since it was read (deleted from another tab, or
         # by a moderator): lock it and decide again, so a delete always wins.
         message = permissions.check_can_edit_message(user, _locked(message.pk))
         message.body = body
-        message.html = html
+        message.html = written.html
         message.edited_at = timezone.now()
         message.save(update_fields=["body", "html", "edited_at"])
-        events.message_edited(room.pk, protocol.message_payload(message, room.slug))
+        _mentions_replace(message, written.mentioned)
+        payload = protocol.message_payload(message, room.slug, written.mentioned.values())
+        events.message_edited(room.pk, payload)
     return message
 
 
@@ -292,6 +391,8 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
         message.deleted_at = timezone.now()
         message.deleted_by = user
         message.save(update_fields=["body", "html", "deleted_at", "deleted_by"])
+        # A tombstone mentions no one: it leaves the mention counts and the mentions page.
+        Mention.objects.filter(message=message).delete()
         events.message_deleted(room.pk, room.slug, seq)
     return message
 

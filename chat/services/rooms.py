@@ -114,13 +114,17 @@ def room_create(
 def _members_changed(room: Room) -> None:
     """After commit, send every member their own summary of ``room``."""
     memberships = list(room.memberships.select_related("user"))
+    for membership in memberships:
+        membership.room = room
+    mentions = selectors.unread_mention_counts(memberships)
     summaries = {}
     for membership in memberships:
         name = None
         if room.is_direct:
             others = [m.user.shown_name for m in memberships if m.user_id != membership.user_id]
             name = others[0] if others else None
-        summaries[membership.user_id] = protocol.room_summary(room, membership, name)
+        count = mentions.get((membership.user_id, room.pk), 0)
+        summaries[membership.user_id] = protocol.room_summary(room, membership, name, count)
     events.room_updated(room.pk, summaries)
 
 

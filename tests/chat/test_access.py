@@ -307,15 +307,15 @@ def test_a_delete_landing_during_an_edit_wins(
     message = MessageFactory(room=public_room, author=bob, body="original")
     published: list[str] = []
     monkeypatch.setattr("chat.realtime.publish", lambda envelope: published.append(envelope.frame))
-    render = messages.render
+    write = messages._write
 
-    def render_then_delete(body: str, *args: Any) -> str:
-        # The edit has checked the message and is about to write: a delete lands now.
-        monkeypatch.setattr(messages, "render", render)
+    def write_then_delete(body: str, *args: Any) -> Any:
+        # The edit has checked the message and rendered it, and is about to write: a delete lands now.
+        monkeypatch.setattr(messages, "_write", write)
         services.message_delete(user=bob, room_slug="general", seq=message.seq)
-        return render(body, *args)
+        return write(body, *args)
 
-    monkeypatch.setattr(messages, "render", render_then_delete)
+    monkeypatch.setattr(messages, "_write", write_then_delete)
 
     with pytest.raises(services.messages.ChatError) as refused:
         services.message_edit(user=bob, room_slug="general", seq=message.seq, body="edited")

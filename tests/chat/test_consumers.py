@@ -77,6 +77,7 @@ async def test_hello_describes_the_user_and_their_rooms(
         "last_seq": 2,
         "last_read_seq": 0,
         "unread": 2,
+        "mentions": 0,
     }
     assert (rooms["secret"]["private"], rooms["secret"]["unread"]) == (True, 0)
 
@@ -143,7 +144,7 @@ async def test_a_message_reaches_every_socket_of_the_room_the_senders_too(
     assert frames["message"]["room"] == "general"
     assert message["seq"] == 1
     assert message["body"] == "hi @bob"
-    assert message["html"] == 'hi <span class="mention">@bob</span>'
+    assert message["html"] == 'hi <span class="mention" data-username="bob">@bob</span>'
     assert message["author"] == {"username": "alice", "display_name": "Alice"}
     assert message["client_id"] == "c1"
     assert message["deleted"] is False

@@ -215,6 +215,7 @@ def test_the_message_object() -> None:
         "edited_at": None,
         "deleted": False,
         "client_id": "c1",
+        "mentions": [],
     }
 
 
@@ -247,7 +248,9 @@ def test_a_room_summary() -> None:
         "last_seq": 9,
         "last_read_seq": 4,
         "unread": 5,
+        "mentions": 0,
     }
+    assert protocol.room_summary(room, membership, mentions=2)["mentions"] == 2
     # A non-member (a public room's preview) has nothing unread.
     assert protocol.room_summary(room, None)["unread"] == 0
 

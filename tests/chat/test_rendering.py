@@ -35,16 +35,16 @@ def test_markup_in_a_body_stays_text(body: str, html: str) -> None:
 def test_only_existing_users_are_mentioned() -> None:
     html = render_body("hi @bob and @nobody", ["bob", "alice"])
 
-    assert html == 'hi <span class="mention">@bob</span> and @nobody'
+    assert html == 'hi <span class="mention" data-username="bob">@bob</span> and @nobody'
 
 
 @pytest.mark.parametrize(
     ("body", "html"),
     [
-        ("@bob, hi", '<span class="mention">@bob</span>, hi'),
-        ("thanks @bob!", 'thanks <span class="mention">@bob</span>!'),
-        ("(@bob)", '(<span class="mention">@bob</span>)'),
-        ("ask @bob.", 'ask <span class="mention">@bob</span>.'),
+        ("@bob, hi", '<span class="mention" data-username="bob">@bob</span>, hi'),
+        ("thanks @bob!", 'thanks <span class="mention" data-username="bob">@bob</span>!'),
+        ("(@bob)", '(<span class="mention" data-username="bob">@bob</span>)'),
+        ("ask @bob.", 'ask <span class="mention" data-username="bob">@bob</span>.'),
     ],
 )
 def test_a_mention_leaves_trailing_punctuation_outside(body: str, html: str) -> None:
@@ -56,7 +56,9 @@ def test_an_email_address_is_not_a_mention() -> None:
 
 
 def test_a_mention_of_a_name_with_markup_is_escaped() -> None:
-    assert render_body("@bob<script>", ["bob"]) == '<span class="mention">@bob</span>&lt;script&gt;'
+    assert render_body("@bob<script>", ["bob"]) == (
+        '<span class="mention" data-username="bob">@bob</span>&lt;script&gt;'
+    )
 
 
 @pytest.mark.parametrize(
@@ -157,7 +159,7 @@ def test_a_typed_target_or_rel_stays_text_and_cannot_change_the_links() -> None:
 def test_only_links_get_a_target() -> None:
     html = render_body("hi @bob", ["bob"])
 
-    assert _elements(html) == [("span", {"class": "mention"})]
+    assert _elements(html) == [("span", {"class": "mention", "data-username": "bob"})]
 
 
 # Markdown ------------------------------------------------------------------------------------
@@ -259,7 +261,7 @@ def test_a_numbered_list_shows_the_numbers_as_typed() -> None:
         ("_italic `code`_", italic(f"italic {code('code')}")),
         ("*see https://example.org*", bold(f"see {LINK.format('https://example.org')}")),
         ("[*bold* link](https://example.org)", labelled_link(bold("bold") + " link", "https://example.org")),
-        ("*hi @bob*", bold('hi <span class="mention">@bob</span>')),
+        ("*hi @bob*", bold('hi <span class="mention" data-username="bob">@bob</span>')),
         (
             "1. ship it :rocket:",
             f'<ol><li>1. ship it <span class="emoji emoji-1f680">{mark(":rocket:")}</span></li></ol>',
@@ -361,7 +363,7 @@ MARKDOWN_FRAGMENTS = [
 _CLASSES = {"mention", "md-mark", "emoji"} | {_emoji_class(emoji) for emoji in EMOJI.values()}
 _ALLOWED = {
     "a": {"href", "rel", "target"},
-    "span": {"class"},
+    "span": {"class", "data-username"},
     "strong": set(),
     "em": set(),
     "code": set(),
@@ -402,6 +404,9 @@ def test_any_markdown_renders_within_the_allow_list_and_reads_as_typed(body: str
         assert tag in _ALLOWED, html
         assert set(attributes) <= _ALLOWED[tag], html
         assert set((attributes.get("class") or "").split()) <= _CLASSES, html
+        if "data-username" in attributes:
+            # Only a mention names a user, and only one the renderer was given.
+            assert attributes == {"class": "mention", "data-username": "bob"}, html
         if tag == "a":
             # nh3 drops an href it cannot parse ("https://example.org)](" has no valid host).
             assert (attributes.get("href") or "https://").startswith(("https://", "http://")), html

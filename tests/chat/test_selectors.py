@@ -132,6 +132,7 @@ def test_a_room_summary_counts_unread_messages(public_room: Room, alice: User, b
         "last_seq": 3,
         "last_read_seq": 1,
         "unread": 2,
+        "mentions": 0,
     }
 
 

@@ -78,7 +78,7 @@ def test_a_message_is_stored_with_its_rendered_html(public_room: Room, bob: User
 
     assert message.body == "<b>hi</b> @alice see https://example.org"
     assert message.html == (
-        '&lt;b&gt;hi&lt;/b&gt; <span class="mention">@alice</span> see '
+        '&lt;b&gt;hi&lt;/b&gt; <span class="mention" data-username="alice">@alice</span> see '
         '<a href="https://example.org" target="_blank" rel="noopener noreferrer nofollow">'
         "https://example.org</a>"
     )
@@ -212,7 +212,7 @@ def test_a_batch_of_sends_gets_one_outcome_each_in_order(
         "archived",
         ("general", 2, False),
     ]
-    assert outcomes[0].message.html == 'one <span class="mention">@alice</span>'
+    assert outcomes[0].message.html == 'one <span class="mention" data-username="alice">@alice</span>'
     assert seqs(public_room) == [1, 2, 3]
     assert [(op, frame["message"]["seq"]) for op, frame in listener.frames()] == [
         ("frame", 2),
@@ -372,7 +372,7 @@ def test_the_author_edits_a_message(
 
     edited.refresh_from_db()
     assert edited.body == "hello @alice"
-    assert edited.html == 'hello <span class="mention">@alice</span>'
+    assert edited.html == 'hello <span class="mention" data-username="alice">@alice</span>'
     assert edited.edited_at is not None
     assert edited.seq == 1
     [(_type, frame)] = listener.frames()

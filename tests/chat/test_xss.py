@@ -104,7 +104,7 @@ PAYLOADS = [pytest.param(payload, id=name) for name, payload in CORPUS]
 # markers and emoji (span), and the Markdown subset's elements, which carry no attributes.
 RENDER_TAGS = {
     "a": {"href", "rel", "target"},
-    "span": {"class"},
+    "span": {"class", "data-username"},
     "strong": set(),
     "em": set(),
     "code": set(),
@@ -254,6 +254,8 @@ def test_a_rendered_payload_has_no_executable_markup_and_reads_as_typed(payload:
     for tag, attributes in found.elements:
         assert tag in RENDER_TAGS, rendered
         assert set(attributes) <= RENDER_TAGS[tag], rendered
+        # Only a mention names a user, and only the one the renderer was given.
+        assert attributes.get("data-username", "alice") == "alice", rendered
     assert "".join(found.text) == same_text(payload)
 
 
@@ -304,6 +306,7 @@ def test_any_body_renders_to_links_and_mentions_only(body: str) -> None:
     for tag, attributes in found.elements:
         assert tag in RENDER_TAGS, rendered
         assert set(attributes) <= RENDER_TAGS[tag], rendered
+        assert attributes.get("data-username", "alice") == "alice", rendered
     assert "".join(found.text) == same_text(body)
 
 

@@ -5,6 +5,7 @@
 import { Connection } from "./connection.js";
 import { el, hueFor, initialsFor, setIconSprite, text } from "./format.js";
 import { MemberList } from "./members.js";
+import { MentionAutocomplete, titleWith } from "./mentions.js";
 import { MessageListView } from "./message-view.js";
 import { OfflineBanner } from "./offline.js";
 import { Outbox } from "./outbox.js";
@@ -120,6 +121,11 @@ class ChatApp {
     });
     const form = document.getElementById("composer");
     this.placeholder = form.querySelector("textarea").placeholder;
+    const autocomplete = new MentionAutocomplete({
+      input: form.querySelector("textarea"),
+      members: () => this.members?.all() ?? [],
+      me: this.me,
+    });
     this.composer = new Composer({
       form,
       input: form.querySelector("textarea"),
@@ -131,6 +137,7 @@ class ChatApp {
       onEditLast: () => this.messages.editLast(),
       onTyping: () => this.connection.send({ type: "typing", room: this.slug }),
       draft: new Draft({ user: this.me, room: this.slug }),
+      autocomplete,
     });
     const attention = () => this.markRead();
     window.addEventListener("focus", attention);
@@ -477,11 +484,13 @@ class ChatApp {
   }
 
   onEdited(frame) {
+    if (this.directory.noteMentions(frame.room, frame.message, this.me)) this.renderSidebar();
     if (frame.room !== this.slug || !this.log.messages.has(frame.message.seq)) return;
     if (this.log.put(frame.message)) this.renderMessages();
   }
 
   onDeleted(frame) {
+    if (this.directory.noteDeleted(frame.room, frame.seq)) this.renderSidebar();
     if (frame.room !== this.slug) return;
     if (this.log.markDeleted(frame.seq)) this.renderMessages();
   }
@@ -628,7 +637,7 @@ class ChatApp {
     const base = this.summary
       ? `${this.summary.direct ? "" : "#"}${this.summary.name} · ${this.siteName}`
       : this.pageTitle;
-    document.title = unread ? `(${unread}) ${base}` : base;
+    document.title = titleWith(base, unread, this.directory.totalMentions());
   }
 
   toast(message) {

@@ -2,7 +2,8 @@
 // text is not sent, and over the length limit it says so instead of sending.
 // Up in an empty box asks to edit the user's last message (`onEditLast`).
 // With a `draft` (see drafts.js), unsent text is kept and comes back when the
-// room is opened again.
+// room is opened again. With an `autocomplete` (see mentions.js), its open list
+// takes the keys it uses (Up, Down, Enter, Tab, Escape) before the composer does.
 
 import { text } from "./format.js";
 
@@ -10,7 +11,7 @@ const TYPING_EVERY_MS = 3000;
 const WARN_WITHIN = 200;
 
 export class Composer {
-  constructor({ form, input, button, counter, maxLength, onSend, onTyping, onEditLast = () => false, draft = null }) {
+  constructor({ form, input, button, counter, maxLength, onSend, onTyping, onEditLast = () => false, draft = null, autocomplete = null }) {
     this.form = form;
     this.input = input;
     this.button = button;
@@ -20,6 +21,7 @@ export class Composer {
     this.onTyping = onTyping;
     this.onEditLast = onEditLast;
     this.draft = draft;
+    this.autocomplete = autocomplete;
     this.enabled = true;
     this.lastTyping = 0;
     form.addEventListener("submit", (event) => {
@@ -27,6 +29,7 @@ export class Composer {
       this.submit();
     });
     input.addEventListener("keydown", (event) => {
+      if (this.autocomplete?.keydown(event)) return;
       if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
         if (event.isComposing) return;
         event.preventDefault();

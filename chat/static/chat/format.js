@@ -49,6 +49,12 @@ export const text = {
   typingTwo: (a, b) => `${a} and ${b} are typing…`,
   typingMany: "Several people are typing…",
   unread: (n) => `${n} unread`,
+  mentions: (n) => (n === 1 ? "1 mention" : `${n.toLocaleString()} mentions`),
+  mentionBadge: (n) => `@${n.toLocaleString()}`,
+  mentionList: "People to mention",
+  // The tab's title: unread messages, and the mentions among them apart.
+  titleUnread: (n) => `(${n.toLocaleString()})`,
+  titleMentions: (n) => `@${n.toLocaleString()}`,
   noRooms: "No rooms yet.",
   noDirect: "No conversations yet.",
   newMessages: "New messages",

@@ -45,6 +45,14 @@ export class MemberList {
     return [...(this.list?.children ?? [])].find((node) => node.dataset.username === username);
   }
 
+  /** Everyone listed, as {username, display_name} (the shown name): whom "@" offers. */
+  all() {
+    return [...(this.list?.children ?? [])].map((node) => ({
+      username: node.dataset.username,
+      display_name: node.querySelector(".member__name")?.textContent ?? "",
+    }));
+  }
+
   updateCount() {
     if (this.count && this.list) this.count.textContent = text.members(this.list.children.length);
   }

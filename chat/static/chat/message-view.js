@@ -3,6 +3,7 @@
 // the only HTML inserted is a message's `html`, which the server sanitized.
 
 import { avatar, dayKey, dayLabel, el, fullTime, gutterTime, parseTime, shortTime, text } from "./format.js";
+import { markOwnMentions } from "./mentions.js";
 import { Popovers } from "./popover.js";
 
 // Messages by the same person within this long read as one block.
@@ -163,6 +164,7 @@ export class MessageListView {
       body.textContent = message.body;
     } else {
       body.innerHTML = message.html; // server-sanitized
+      markOwnMentions(body, this.me);
     }
     if (message.edited_at && !message.deleted) {
       // In the body, not the header: a grouped message hides its header.

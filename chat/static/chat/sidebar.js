@@ -29,8 +29,9 @@ export class SidebarView {
       for (const room of rooms) {
         seen.add(room.slug);
         const unread = directory.unread(room.slug);
+        const mentions = directory.mentions(room.slug);
         const online = this.presenceOf(room);
-        const key = [room.name, room.private, room.archived, room.direct, unread, room.slug === this.activeSlug, online].join("|");
+        const key = [room.name, room.private, room.archived, room.direct, unread, room.slug === this.activeSlug, online, mentions].join("|");
         let item = this.items.get(room.slug);
         if (!item) {
           item = el("li", { dataset: { slug: room.slug } });
@@ -38,7 +39,7 @@ export class SidebarView {
         }
         if (item.dataset.key !== key) {
           item.dataset.key = key;
-          item.replaceChildren(this.link(room, unread, online));
+          item.replaceChildren(this.link(room, unread, online, mentions));
         }
         const expected = previous ? previous.nextElementSibling : list.firstElementChild;
         if (item !== expected) {
@@ -62,7 +63,7 @@ export class SidebarView {
     }
   }
 
-  link(room, unread, online = null) {
+  link(room, unread, online = null, mentions = 0) {
     const active = room.slug === this.activeSlug;
     const classes = ["room-link"];
     if (active) classes.push("is-active");
@@ -75,6 +76,14 @@ export class SidebarView {
       attrs: { "aria-label": text.unread(unread) },
     });
     badge.hidden = unread === 0;
+    // Apart from unread: the messages among them that mention me.
+    const mentionBadge = el("span", {
+      className: "badge badge--mention",
+      text: text.mentionBadge(mentions),
+      dataset: { testid: `mentions-${room.slug}` },
+      attrs: { "aria-label": text.mentions(mentions) },
+    });
+    mentionBadge.hidden = mentions === 0;
     return el(
       "a",
       {
@@ -85,6 +94,7 @@ export class SidebarView {
       el("span", { className: "room-link__icon" }, icon(room.direct ? "at" : room.private ? "lock" : "hash")),
       el("span", { className: "room-link__name", text: room.name }),
       online === null ? null : presenceDot(online),
+      mentionBadge,
       badge,
     );
   }

@@ -104,16 +104,24 @@ function sameMessage(a, b) {
   );
 }
 
-/** The user's rooms as ROOM_SUMMARY objects; unread is derived from the seqs. */
+/**
+ * The user's rooms as ROOM_SUMMARY objects; unread is derived from the seqs.
+ *
+ * Mentions of me: a summary counts those up to its `last_seq`; the messages after it
+ * arrive here, so which of them mention me is known by seq and follows their edits
+ * and deletions. Reading the room clears both, as it clears unread.
+ */
 export class RoomDirectory {
   constructor(summaries = []) {
     this.rooms = new Map();
+    this.mentionsSince = new Map(); // slug -> {asOf: the summary's last_seq, seqs: Set of later seqs}
     this.replaceAll(summaries);
   }
 
   replaceAll(summaries) {
     this.rooms.clear();
-    for (const summary of summaries) this.rooms.set(summary.slug, { ...summary });
+    this.mentionsSince.clear();
+    for (const summary of summaries) this.upsert(summary);
   }
 
   get(slug) {
@@ -125,10 +133,12 @@ export class RoomDirectory {
   }
 
   upsert(summary) {
-    this.rooms.set(summary.slug, { ...summary });
+    this.rooms.set(summary.slug, { ...summary, mentions: summary.mentions || 0 });
+    this.mentionsSince.set(summary.slug, { asOf: summary.last_seq, seqs: new Set() });
   }
 
   remove(slug) {
+    this.mentionsSince.delete(slug);
     return this.rooms.delete(slug);
   }
 
@@ -137,10 +147,29 @@ export class RoomDirectory {
     const room = this.rooms.get(slug);
     if (!room) return false;
     room.last_seq = Math.max(room.last_seq, message.seq);
-    if (message.author && message.author.username === myUsername) {
-      room.last_read_seq = Math.max(room.last_read_seq, message.seq);
-    }
+    // Writing in a room reads it up to there, mentions and all (as on the server).
+    if (message.author && message.author.username === myUsername) this.markRead(slug, message.seq);
+    this.noteMentions(slug, message, myUsername);
     return true;
+  }
+
+  /** A message arrived or was edited: count it if it mentions me and I have not read it. */
+  noteMentions(slug, message, myUsername) {
+    const room = this.rooms.get(slug);
+    const since = this.mentionsSince.get(slug);
+    // A message the summary counted already is not counted twice.
+    if (!room || !since || message.seq <= since.asOf) return false;
+    const mine = Boolean(message.author && message.author.username === myUsername);
+    const mentionsMe = !mine && !message.deleted && (message.mentions || []).includes(myUsername);
+    const counted = since.seqs.has(message.seq);
+    if (mentionsMe && message.seq > room.last_read_seq) since.seqs.add(message.seq);
+    else since.seqs.delete(message.seq);
+    return counted !== since.seqs.has(message.seq);
+  }
+
+  /** A message became a tombstone: it mentions no one any more. */
+  noteDeleted(slug, seq) {
+    return Boolean(this.mentionsSince.get(slug)?.seqs.delete(seq));
   }
 
   markRead(slug, seq) {
@@ -148,6 +177,12 @@ export class RoomDirectory {
     if (!room || seq <= room.last_read_seq) return false;
     room.last_read_seq = seq;
     room.last_seq = Math.max(room.last_seq, seq);
+    const since = this.mentionsSince.get(slug);
+    if (since) {
+      // The summary's count is of seqs up to asOf: at most that many are still unread.
+      room.mentions = Math.min(room.mentions, Math.max(0, since.asOf - seq));
+      for (const counted of since.seqs) if (counted <= seq) since.seqs.delete(counted);
+    }
     return true;
   }
 
@@ -159,6 +194,19 @@ export class RoomDirectory {
   totalUnread() {
     let total = 0;
     for (const slug of this.rooms.keys()) total += this.unread(slug);
+    return total;
+  }
+
+  /** How many unread messages of `slug` mention me. */
+  mentions(slug) {
+    const room = this.rooms.get(slug);
+    if (!room) return 0;
+    return room.mentions + (this.mentionsSince.get(slug)?.seqs.size ?? 0);
+  }
+
+  totalMentions() {
+    let total = 0;
+    for (const slug of this.rooms.keys()) total += this.mentions(slug);
     return total;
   }
 
