@@ -59,6 +59,8 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     last_read_seq = models.PositiveBigIntegerField(_("last read seq"), default=0)
+    # The member's own choice: no notifications from the room, its unread count kept quiet.
+    muted = models.BooleanField(_("muted"), default=False)
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
     class Meta:

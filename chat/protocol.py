@@ -254,6 +254,7 @@ def room_summary(
         "last_read_seq": last_read,
         "unread": max(0, room.last_seq - last_read),
         "mentions": mentions if membership is not None else 0,
+        "muted": membership.muted if membership is not None else False,
     }
 
 

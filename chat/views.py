@@ -207,6 +207,19 @@ def room_leave(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def room_mute(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """Mute the room for the user (``muted=1``), or unmute it (``muted=0``)."""
+    room, _membership = _room_or_404(request, slug)
+    try:
+        ratelimit.check_sync("mute", request.user.pk)
+        services.room_mute(user=request.user, room_slug=slug, muted=request.POST.get("muted") == "1")
+    except ChatError as error:
+        messages.error(request, error.message)
+    return redirect(room)
+
+
+@login_required
+@require_POST
 def member_add(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     room, _membership = _room_or_404(request, slug)
     form = AddMemberForm(request.POST)

@@ -163,6 +163,7 @@ CHAT_RATE_LIMITS = {
     "join": (0.2, 5),  # per user: joining and leaving both post a system note
     "leave": (0.2, 5),
     "read": (5.0, 20),  # per user
+    "mute": (1.0, 10),  # per user: muting and unmuting rooms
     "typing": (0.5, 3),  # per user and room; over the limit it is dropped, silently
     "room_create": (1 / 60, 10),  # per user, and per address
     "signup": (1 / 60, 5),  # per address

@@ -6,7 +6,13 @@ synchronous; async callers wrap them in ``database_sync_to_async``. One module
 per entity; ``from chat import services`` reaches them all.
 """
 
-from chat.services.memberships import membership_add, membership_remove, membership_set_role, read_mark
+from chat.services.memberships import (
+    membership_add,
+    membership_remove,
+    membership_set_role,
+    read_mark,
+    room_mute,
+)
 from chat.services.messages import (
     SendRequest,
     SendResult,
@@ -46,6 +52,7 @@ __all__ = [
     "room_delete",
     "room_join",
     "room_leave",
+    "room_mute",
     "room_unarchive",
     "room_update",
     "typing_notify",

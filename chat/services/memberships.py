@@ -59,6 +59,20 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         events.member_left(room.pk, room.slug, user.username)
 
 
+def room_mute(*, user: User, room_slug: str, muted: bool) -> Membership:
+    """Mute (or unmute) the room for ``user``, a member: their clients stop notifying
+    them of it and keep its unread count quiet. Every tab hears it (``room_updated``)."""
+    room, membership = selectors.room_access(user, room_slug)
+    membership = permissions.check_is_member(room, membership)
+    if membership.muted == muted:
+        return membership
+    with transaction.atomic():
+        Membership.objects.filter(pk=membership.pk).update(muted=muted)
+        membership.muted = muted
+        events.room_updated(room.pk, {user.pk: selectors.room_summary_for(user, room, membership)})
+    return membership
+
+
 def read_mark(*, user: User, room_slug: str, seq: int, origin: str | None = None) -> int:
     """Move the user's read marker forward to ``seq`` (never back); returns the marker."""
     room, membership = selectors.room_access(user, room_slug)

@@ -78,6 +78,7 @@ async def test_hello_describes_the_user_and_their_rooms(
         "last_read_seq": 0,
         "unread": 2,
         "mentions": 0,
+        "muted": False,
     }
     assert (rooms["secret"]["private"], rooms["secret"]["unread"]) == (True, 0)
 

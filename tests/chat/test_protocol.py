@@ -249,6 +249,7 @@ def test_a_room_summary() -> None:
         "last_read_seq": 4,
         "unread": 5,
         "mentions": 0,
+        "muted": False,
     }
     assert protocol.room_summary(room, membership, mentions=2)["mentions"] == 2
     # A non-member (a public room's preview) has nothing unread.

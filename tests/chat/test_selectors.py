@@ -133,6 +133,7 @@ def test_a_room_summary_counts_unread_messages(public_room: Room, alice: User, b
         "last_read_seq": 1,
         "unread": 2,
         "mentions": 0,
+        "muted": False,
     }
 
 

@@ -9,6 +9,7 @@ import { MentionAutocomplete, titleWith } from "./mentions.js";
 import { MessageListView } from "./message-view.js";
 import { OfflineBanner } from "./offline.js";
 import { Outbox } from "./outbox.js";
+import { Notifier } from "./notifications.js";
 import { Popovers } from "./popover.js";
 import { PresenceState, showPresence } from "./presence.js";
 import { SidebarView } from "./sidebar.js";
@@ -68,6 +69,13 @@ class ChatApp {
     this.noticeElement = document.getElementById("room-notice");
     this.members = document.querySelector(".member-list") ? new MemberList(document) : null;
     this.toastElement = document.getElementById("toast");
+    // Muting posts the form without leaving the page; every tab then hears room_updated.
+    document.querySelector("[data-mute-form]")?.addEventListener("submit", (event) => this.submitQuietly(event));
+    this.notifier = new Notifier({
+      me: this.me,
+      button: document.querySelector("[data-testid=notifications-enable]"),
+      roomUrl: (slug) => fillTemplate(root.dataset.roomUrl, slug),
+    });
 
     this.connection = new Connection({
       url: socketUrl(root.dataset.socketPath),
@@ -440,6 +448,7 @@ class ChatApp {
     this.learn(message);
     this.settleOwn(message);
     this.directory.noteMessage(frame.room, message, this.me);
+    this.notifier.notify(message, this.directory.get(frame.room));
     if (frame.room === this.slug) {
       if (message.author) this.typing.remove(message.author.username);
       this.log.put(message);
@@ -604,6 +613,11 @@ class ChatApp {
     if (archivedBadge) archivedBadge.hidden = !summary.archived;
     const privateBadge = document.querySelector("[data-badge=private]");
     if (privateBadge) privateBadge.hidden = !summary.private || summary.direct;
+    const muteForm = document.querySelector("[data-mute-form]");
+    if (muteForm) {
+      muteForm.querySelector("[data-mute-value]").value = summary.muted ? "0" : "1";
+      muteForm.querySelector("[data-mute-label]").textContent = summary.muted ? text.unmute : text.mute;
+    }
 
     let notice = "";
     if (this.lostAccess) notice = this.lostAccess;
@@ -638,6 +652,18 @@ class ChatApp {
       ? `${this.summary.direct ? "" : "#"}${this.summary.name} · ${this.siteName}`
       : this.pageTitle;
     document.title = titleWith(base, unread, this.directory.totalMentions());
+  }
+
+  /** Post a small form (mute) in the background; the server's frame updates the page. */
+  async submitQuietly(event) {
+    const form = event.currentTarget;
+    event.preventDefault();
+    try {
+      const response = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+    } catch {
+      form.submit(); // the page's way, with its error shown after the redirect
+    }
   }
 
   toast(message) {

@@ -31,7 +31,7 @@ export class SidebarView {
         const unread = directory.unread(room.slug);
         const mentions = directory.mentions(room.slug);
         const online = this.presenceOf(room);
-        const key = [room.name, room.private, room.archived, room.direct, unread, room.slug === this.activeSlug, online, mentions].join("|");
+        const key = [room.name, room.private, room.archived, room.direct, unread, room.slug === this.activeSlug, online, mentions, room.muted].join("|");
         let item = this.items.get(room.slug);
         if (!item) {
           item = el("li", { dataset: { slug: room.slug } });
@@ -67,10 +67,12 @@ export class SidebarView {
     const active = room.slug === this.activeSlug;
     const classes = ["room-link"];
     if (active) classes.push("is-active");
-    if (unread) classes.push("has-unread");
+    // A muted room keeps its count, quietly: not bold, a grey badge.
+    if (unread && !room.muted) classes.push("has-unread");
     if (room.archived) classes.push("is-archived");
+    if (room.muted) classes.push("is-muted");
     const badge = el("span", {
-      className: "badge",
+      className: room.muted ? "badge badge--quiet" : "badge",
       text: String(unread),
       dataset: { testid: `unread-${room.slug}` },
       attrs: { "aria-label": text.unread(unread) },
@@ -93,6 +95,9 @@ export class SidebarView {
       },
       el("span", { className: "room-link__icon" }, icon(room.direct ? "at" : room.private ? "lock" : "hash")),
       el("span", { className: "room-link__name", text: room.name }),
+      room.muted
+        ? el("span", { className: "room-link__muted", attrs: { role: "img", "aria-label": text.muted, title: text.muted } }, icon("bell-off"))
+        : null,
       online === null ? null : presenceDot(online),
       mentionBadge,
       badge,

@@ -191,9 +191,10 @@ export class RoomDirectory {
     return room ? Math.max(0, room.last_seq - room.last_read_seq) : 0;
   }
 
+  /** Unread messages in rooms that are not muted (the tab title's count). */
   totalUnread() {
     let total = 0;
-    for (const slug of this.rooms.keys()) total += this.unread(slug);
+    for (const [slug, room] of this.rooms) if (!room.muted) total += this.unread(slug);
     return total;
   }
 
