@@ -8,11 +8,12 @@ A private room the user may not see is always ``not_found``, never
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from chat.exceptions import Archived, Forbidden, NotFound
+from chat.exceptions import Archived, ChatError, Forbidden, NotFound
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -131,3 +132,38 @@ def check_can_manage_room(user: User, room: Room, membership: Membership | None)
 def check_can_manage_members(user: User, room: Room, membership: Membership | None) -> None:
     if not can_manage_members(user, room, membership):
         raise Forbidden(_("Only a room admin can manage the members of #%(room)s.") % {"room": room.slug})
+
+
+def _passes(check: Callable[..., Any], *args: Any) -> bool:
+    try:
+        check(*args)
+    except ChatError:
+        return False
+    return True
+
+
+def room_abilities(room: Room, membership: Membership | None) -> list[str]:
+    """What the user may do in the room, as the checks above decide it: the room
+    summary's ``can``, so that clients offer what the server would allow.
+
+    ``send``, ``edit`` and ``delete`` (their own messages), ``delete_others`` (a
+    room admin), ``leave``, ``mute``, ``manage_room`` and ``manage_members``
+    follow from the membership; ``join`` says the room is open to join, and is
+    listed for members too (it applies once they leave). What site staff may do
+    through the admin is not listed."""
+    can = []
+    if membership is not None:
+        if _passes(check_can_post, room, membership):
+            can += ["send", "edit", "delete"]
+            if membership.is_admin:
+                can.append("delete_others")
+        if _passes(check_can_leave, room, membership):
+            can.append("leave")
+        can.append("mute")
+        if membership.is_admin:
+            can.append("manage_room")
+            if not room.is_direct:
+                can.append("manage_members")
+    if _passes(check_can_join, room, None):
+        can.append("join")
+    return sorted(can)

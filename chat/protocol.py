@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from django.utils.translation import gettext as _
 
+from chat import permissions
 from chat.exceptions import BadRequest, ChatError, UnknownType
 from chat.rendering import MENTION_MARKUP
 
@@ -255,6 +256,7 @@ def room_summary(
         "unread": max(0, room.last_seq - last_read),
         "mentions": mentions if membership is not None else 0,
         "muted": membership.muted if membership is not None else False,
+        "can": permissions.room_abilities(room, membership),
     }
 
 

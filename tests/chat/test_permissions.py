@@ -289,3 +289,75 @@ def test_nobody_manages_the_members_of_a_direct_conversation(alice: User, bob: U
 def test_a_moderator_is_staff_with_the_delete_message_permission(permission: str, moderator: bool) -> None:
     user = User.objects.get(pk=StaffFactory(chat_permissions=[permission]).pk)
     assert permissions.is_moderator(user) is moderator
+
+
+# What a room summary says the user may do (its ``can``) --------------------------
+
+
+@pytest.mark.parametrize(
+    ("is_private", "is_archived", "role", "expected"),
+    [
+        (False, False, None, ["join"]),
+        (True, False, None, []),
+        (False, False, "member", ["delete", "edit", "join", "leave", "mute", "send"]),
+        (True, False, "member", ["delete", "edit", "leave", "mute", "send"]),
+        (
+            False,
+            False,
+            "admin",
+            [
+                "delete",
+                "delete_others",
+                "edit",
+                "join",
+                "leave",
+                "manage_members",
+                "manage_room",
+                "mute",
+                "send",
+            ],
+        ),
+        (False, True, "member", ["leave", "mute"]),
+        (False, True, "admin", ["leave", "manage_members", "manage_room", "mute"]),
+        (True, True, None, []),
+    ],
+)
+def test_a_room_summary_lists_what_its_user_may_do(is_private, is_archived, role, expected) -> None:
+    room = RoomFactory(is_private=is_private, is_archived=is_archived)
+    membership = None
+    if role is not None:
+        membership = Membership.objects.create(room=room, user=UserFactory(), role=role)
+    assert permissions.room_abilities(room, membership) == expected
+
+
+def test_in_a_direct_conversation_one_neither_leaves_nor_manages_members() -> None:
+    from chat import services
+
+    alice, bob = UserFactory(), UserFactory()
+    room = services.direct_room_open(user=alice, other=bob)
+    can = permissions.room_abilities(room, membership_for(alice, room))
+    assert "leave" not in can
+    assert "manage_members" not in can
+    assert "join" not in can
+    assert {"send", "edit", "delete", "mute"} <= set(can)
+
+
+@pytest.mark.parametrize(
+    ("is_private", "is_archived", "role"),
+    [(p, a, r) for p in (False, True) for a in (False, True) for r in (None, "member", "admin")],
+)
+def test_what_can_lists_is_what_the_checks_allow(is_private, is_archived, role) -> None:
+    """``can`` is read off the same checks the services enforce: never an offer the
+    server then refuses, never a refusal of what it allows."""
+    room = RoomFactory(is_private=is_private, is_archived=is_archived)
+    user = UserFactory()
+    membership = Membership.objects.create(room=room, user=user, role=role) if role else None
+    can = set(permissions.room_abilities(room, membership))
+    assert ("send" in can) == (error_code(permissions.check_can_post, room, membership) is None)
+    assert ("leave" in can) == (error_code(permissions.check_can_leave, room, membership) is None)
+    assert ("join" in can) == (error_code(permissions.check_can_join, room, None) is None)
+    message = MessageFactory(room=room, author=UserFactory())
+    others = error_code(permissions.check_can_delete_message, user, room, message, membership) is None
+    assert ("delete_others" in can) == others
+    assert ("manage_members" in can) == permissions.can_manage_members(user, room, membership)
+    assert ("manage_room" in can) == permissions.can_manage_room(user, room, membership)

@@ -250,6 +250,7 @@ def test_a_room_summary() -> None:
         "unread": 5,
         "mentions": 0,
         "muted": False,
+        "can": ["leave", "manage_members", "manage_room", "mute"],
     }
     assert protocol.room_summary(room, membership, mentions=2)["mentions"] == 2
     # A non-member (a public room's preview) has nothing unread.

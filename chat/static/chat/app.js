@@ -3,7 +3,8 @@
 // and sends intents; what is allowed is the server's to decide.
 
 import { Connection } from "./connection.js";
-import { el, hueFor, initialsFor, setIconSprite, text } from "./format.js";
+import { hueFor, initialsFor, setIconSprite, text } from "./format.js";
+import { RoomHistory } from "./history.js";
 import { MemberList } from "./members.js";
 import { MentionAutocomplete, titleWith } from "./mentions.js";
 import { MessageListView } from "./message-view.js";
@@ -12,19 +13,14 @@ import { Outbox } from "./outbox.js";
 import { Notifier } from "./notifications.js";
 import { Popovers } from "./popover.js";
 import { PresenceState, showPresence } from "./presence.js";
+import { ReadMarker } from "./read-marker.js";
+import { StatusPill, Toast, applyRoomChrome, submitQuietly } from "./room-chrome.js";
 import { SidebarView } from "./sidebar.js";
 import { RoomDirectory, RoomLog } from "./store.js";
 import { RoomSwitcher } from "./switcher.js";
 import { Composer } from "./composer.js";
 import { Draft } from "./drafts.js";
 import { TypingView } from "./typing.js";
-
-const PAGE_SIZE = 50;
-const CATCH_UP_PAGE_SIZE = 100;
-// Messages already read that are loaded above the first unread one, for context.
-const UNREAD_CONTEXT = 10;
-const READ_DEBOUNCE_MS = 400;
-const NOTICE_MS = 6000;
 
 function readJson(id, fallback) {
   const node = document.getElementById(id);
@@ -50,9 +46,6 @@ class ChatApp {
     const asked = Number(new URLSearchParams(window.location.search).get("seq"));
     this.focusSeq = this.slug && Number.isSafeInteger(asked) && asked > 0 ? asked : 0;
     this.log = this.slug ? new RoomLog(this.slug) : null;
-    this.inflight = []; // history requests on this socket, oldest first: {room, kind}
-    this.readSent = this.summary ? this.summary.last_read_seq : 0;
-    this.readTimer = null;
     this.online = false;
     this.names = new Map([[this.me, this.user.display_name || this.me]]);
     this.presence = new PresenceState(this.me);
@@ -65,12 +58,13 @@ class ChatApp {
       activeSlug: this.slug,
       presenceOf: (room) => (room.direct ? this.presence.othersOnline(room.slug) : null),
     });
-    this.statusElement = document.querySelector("[data-testid=status]");
-    this.noticeElement = document.getElementById("room-notice");
+    this.status = new StatusPill(document.querySelector("[data-testid=status]"), {
+      onUseHere: () => this.connection.resume(),
+    });
     this.members = document.querySelector(".member-list") ? new MemberList(document) : null;
-    this.toastElement = document.getElementById("toast");
+    this.toast = new Toast(document.getElementById("toast"));
     // Muting posts the form without leaving the page; every tab then hears room_updated.
-    document.querySelector("[data-mute-form]")?.addEventListener("submit", (event) => this.submitQuietly(event));
+    document.querySelector("[data-mute-form]")?.addEventListener("submit", submitQuietly);
     this.notifier = new Notifier({
       me: this.me,
       button: document.querySelector("[data-testid=notifications-enable]"),
@@ -107,10 +101,7 @@ class ChatApp {
       jumpButton: document.getElementById("jump"),
       me: this.me,
       myName: this.user.display_name || this.me,
-      permissions: () => ({
-        canWrite: this.canWrite(),
-        isAdmin: Boolean(this.summary && this.summary.role === "admin"),
-      }),
+      permissions: () => ({ can: this.abilities() }),
       introText: () =>
         this.summary.direct ? text.beginningDirect(this.summary.name) : text.beginning(this.summary.name),
       lookup: (seq) => this.log.messages.get(seq),
@@ -122,6 +113,24 @@ class ChatApp {
       onDelete: (seq) => this.connection.send({ type: "delete", room: this.slug, seq }) || this.offline(),
       onRetry: (clientId) => this.outbox.retry(clientId),
       onDiscard: (clientId) => this.outbox.discard(clientId),
+    });
+    this.history = new RoomHistory({
+      room: this.slug,
+      log: this.log,
+      view: this.messages,
+      send: (frame) => !this.lostAccess && this.connection.send(frame),
+      firstUnread: () => this.firstUnread(),
+      focusSeq: this.focusSeq,
+      onPage: (messages) => this.onPage(messages),
+    });
+    this.reader = new ReadMarker({
+      room: this.slug,
+      directory: this.directory,
+      send: (frame) => this.connection.send(frame),
+      hasShown: (seq) => this.messages.hasShown(seq),
+      attentive: () => document.visibilityState === "visible" && document.hasFocus(),
+      onMarked: () => this.renderSidebar(),
+      sent: this.summary ? this.summary.last_read_seq : 0,
     });
     this.typing = new TypingView({
       element: document.querySelector("[data-testid=typing]"),
@@ -203,9 +212,6 @@ class ChatApp {
         },
       });
     }
-    this.statusElement?.addEventListener("click", (event) => {
-      if (event.target.closest("[data-action=use-here]")) this.connection.resume();
-    });
   }
 
   // Connection ---------------------------------------------------------------
@@ -228,8 +234,7 @@ class ChatApp {
     this.presence.clear();
     showPresence(this.members?.list, this.presence);
     this.renderSidebar();
-    this.inflight = [];
-    if (this.messages) this.messages.loadingOlder = false;
+    this.history?.reset();
     this.typing?.clear();
     this.outbox.connectionLost();
   }
@@ -242,126 +247,47 @@ class ChatApp {
 
   showStatus(state, detail) {
     this.offlineBanner?.update(state, detail);
-    const element = this.statusElement;
-    if (!element) return;
     this.online = state === "online";
-    element.dataset.state = state;
-    const label = {
-      connecting: text.connecting,
-      online: text.online,
-      reconnecting: text.reconnecting,
-      unauthorized: text.unauthorized,
-      replaced: text.replaced,
-    }[state];
-    element.replaceChildren(el("span", { className: "status__dot", attrs: { "aria-hidden": "true" } }), label);
-    // What the user can do about it: take the connection back (4409). Retrying
-    // now is offered by the offline banner.
-    const action = state === "replaced" ? ["use-here", text.useHere] : null;
-    if (action) {
-      element.append(
-        " ",
-        el("button", {
-          className: "link-button",
-          text: action[1],
-          attrs: { type: "button" },
-          dataset: { action: action[0] },
-        }),
-      );
-    }
-    document.body.classList.toggle("is-offline", state === "reconnecting" || state === "replaced");
+    this.status.show(state);
     if (this.slug) this.renderMessages();
   }
 
   // History ------------------------------------------------------------------
 
-  /**
-   * After every hello: fetch what this page missed. On first load, a room with
-   * unread messages opens at the first of them; any other at its newest page.
-   */
+  /** After every hello or resync: fetch what this page missed (history.js). */
   catchUp() {
     if (this.lostAccess) return;
-    if (!this.log.loaded) {
-      this.requestHistory(this.focusSeq ? "focus" : this.firstUnread() ? "unread" : "newest");
-      return;
-    }
-    const summary = this.directory.get(this.slug);
-    // Not a member (a public room being looked at): no last_seq to compare, so ask.
-    if (!summary || summary.last_seq > this.log.high || this.log.hasGap()) this.requestHistory("after");
+    this.history.catchUp(this.directory.get(this.slug));
   }
 
   requestHistory(kind) {
-    if (!this.slug || this.lostAccess) return;
-    if (kind === "after" && !this.log.loaded) kind = "newest";
-    // "focus", "unread" and "newest" all open the room: one of them at a time.
-    const opening = (k) => k === "newest" || k === "unread" || k === "focus";
-    const asked = (request) => request.kind === kind || (opening(request.kind) && opening(kind));
-    if (this.inflight.some((request) => request.room === this.slug && asked(request))) return;
-    const frame = { type: "history", room: this.slug, limit: PAGE_SIZE };
-    if (kind === "before") frame.before_seq = this.log.low;
-    const unreadFrom = kind === "unread" ? this.firstUnread() : 0;
-    if (kind === "unread") {
-      // The first unread message, a few read ones above it; catching up brings the rest.
-      frame.after_seq = Math.max(0, unreadFrom - 1 - UNREAD_CONTEXT);
-      frame.limit = CATCH_UP_PAGE_SIZE;
-    }
-    if (kind === "after") {
-      frame.after_seq = this.log.high;
-      frame.limit = CATCH_UP_PAGE_SIZE;
-    }
-    if (kind === "focus") {
-      // The message asked for (?seq=N, from search), with some of the talk before it.
-      frame.after_seq = Math.max(0, this.focusSeq - 1 - UNREAD_CONTEXT);
-      frame.limit = CATCH_UP_PAGE_SIZE;
-    }
-    if (!this.connection.send(frame)) return;
-    this.inflight.push({ room: this.slug, kind, high: this.log.high, unreadFrom });
-    if (kind === "before") {
-      this.messages.loadingOlder = true;
-      this.renderMessages();
-    }
+    if (!this.history || this.lostAccess) return;
+    this.history.request(kind);
+    if (kind === "before") this.renderMessages();
   }
 
   loadOlder() {
-    if (this.log && this.log.loaded && this.log.hasMoreBefore) this.requestHistory("before");
+    this.requestHistory("before");
   }
 
   onHistory(frame) {
-    const index = this.inflight.findIndex((request) => request.room === frame.room);
-    const request = index >= 0 ? this.inflight.splice(index, 1)[0] : null;
-    if (frame.room !== this.slug) return;
-    const kind = request ? request.kind : this.log.loaded ? "after" : "newest";
-    const high = request ? request.high : 0;
-    const messages = frame.messages.filter((message) => typeof message.seq === "number");
-    for (const message of messages) this.learn(message);
-    if ((kind === "unread" || kind === "focus") && !messages.length) {
-      this.requestHistory("newest"); // nothing where the summary said: open at the bottom
-      return;
-    }
-    const stickToBottom = kind === "newest" && !this.log.loaded;
-    if (kind === "newest") this.log.loadNewest(messages, frame.has_more);
-    else if (kind === "unread") {
-      this.log.loadFrom(messages);
-      this.messages.showUnreadFrom(request.unreadFrom);
-    } else if (kind === "focus") {
-      this.log.loadFrom(messages);
-      this.messages.showMessage(this.focusSeq);
-      this.focusSeq = 0;
-    } else if (kind === "before") {
-      this.log.loadOlder(messages, frame.has_more);
-      this.messages.loadingOlder = false;
-    } else this.log.loadNewer(messages);
-    for (const message of messages) this.settleOwn(message);
-    if (messages.length) {
-      const newest = messages[messages.length - 1];
-      this.directory.noteMessage(this.slug, newest, this.me);
-    }
-    this.renderMessages({ stickToBottom });
-    const forward = kind === "after" || kind === "unread" || kind === "focus";
-    if (forward && frame.has_more && this.log.high > high) this.requestHistory("after");
-    else if (this.log.hasGap()) this.requestHistory("after");
-    if (kind !== "after" && this.log.hasMoreBefore && this.messages.underfilled()) this.loadOlder();
+    if (frame.room !== this.slug || !this.history) return;
+    const page = this.history.receive(frame);
+    if (!page) return;
+    this.renderMessages({ stickToBottom: page.stickToBottom });
+    this.history.followUp(page);
+    if (this.messages.loadingOlder) this.renderMessages();
     this.markRead();
     this.renderSidebar();
+  }
+
+  /** A history page is in the log: names learnt, own sends settled, the sidebar told. */
+  onPage(messages) {
+    for (const message of messages) {
+      this.learn(message);
+      this.settleOwn(message);
+    }
+    if (messages.length) this.directory.noteMessage(this.slug, messages[messages.length - 1], this.me);
   }
 
   // Frames -------------------------------------------------------------------
@@ -426,7 +352,7 @@ class ChatApp {
       if (summary) {
         this.summary = summary;
         this.member = true;
-        this.readSent = summary.last_read_seq;
+        this.reader?.reset(summary.last_read_seq);
       } else if (this.member) {
         // Removed while this page was offline.
         this.member = false;
@@ -542,7 +468,7 @@ class ChatApp {
 
   onError(frame) {
     if (frame.ref && this.outbox.fail(frame.ref, frame)) return;
-    this.toast(frame.message || frame.code);
+    this.toast.show(frame.message || frame.code);
   }
 
   // Intents ------------------------------------------------------------------
@@ -554,27 +480,13 @@ class ChatApp {
   }
 
   offline() {
-    this.toast(text.waitingForConnection);
+    this.toast.show(text.waitingForConnection);
   }
 
-  /**
-   * The open room is read up to the newest shown seq once that message has been
-   * scrolled into view while the window is visible and focused. Loaded is not
-   * read: a room opened at its first unread message stays unread until the end.
-   */
+  /** The open room's marker follows the reader (read-marker.js). */
   markRead() {
-    if (!this.slug || !this.member || !this.log.loaded || this.log.high <= 0) return;
-    if (document.visibilityState !== "visible" || !document.hasFocus()) return;
-    const seq = this.log.high;
-    const known = this.directory.get(this.slug);
-    if (seq <= this.readSent && (!known || seq <= known.last_read_seq)) return;
-    if (!this.messages.hasShown(seq)) return;
-    if (this.directory.markRead(this.slug, seq)) this.renderSidebar();
-    if (seq <= this.readSent) return;
-    clearTimeout(this.readTimer);
-    this.readTimer = setTimeout(() => {
-      if (seq > this.readSent && this.connection.send({ type: "read", room: this.slug, seq })) this.readSent = seq;
-    }, READ_DEBOUNCE_MS);
+    if (!this.slug || !this.member || !this.log.loaded) return;
+    this.reader.consider(this.log.high);
   }
 
   /** The first seq the user has not read in the open room, or 0 if none (or not a member). */
@@ -597,42 +509,20 @@ class ChatApp {
     }
   }
 
-  canWrite() {
-    return Boolean(this.member && !this.lostAccess && this.summary && !this.summary.archived);
+  /** What the server says this user may do in the room (its summary's `can`); nothing
+   * while they are not a member. The page decides nothing on its own. */
+  abilities() {
+    if (!this.summary || !this.member || this.lostAccess) return [];
+    return this.summary.can || [];
   }
 
   applyRoomState() {
-    const summary = this.summary;
-    for (const node of document.querySelectorAll("[data-room-name]")) node.textContent = summary.name;
-    const topic = document.querySelector("[data-room-topic]");
-    if (topic) {
-      topic.textContent = summary.topic || "";
-      topic.hidden = !summary.topic;
-    }
-    const archivedBadge = document.querySelector("[data-badge=archived]");
-    if (archivedBadge) archivedBadge.hidden = !summary.archived;
-    const privateBadge = document.querySelector("[data-badge=private]");
-    if (privateBadge) privateBadge.hidden = !summary.private || summary.direct;
-    const muteForm = document.querySelector("[data-mute-form]");
-    if (muteForm) {
-      muteForm.querySelector("[data-mute-value]").value = summary.muted ? "0" : "1";
-      muteForm.querySelector("[data-mute-label]").textContent = summary.muted ? text.unmute : text.mute;
-    }
-
-    let notice = "";
-    if (this.lostAccess) notice = this.lostAccess;
-    else if (summary.archived) notice = text.archived;
-    this.noticeElement.textContent = notice;
-    this.noticeElement.hidden = !notice;
-    for (const node of document.querySelectorAll("[data-member-only]")) node.hidden = !this.member || Boolean(this.lostAccess);
-    const joinPanel = document.getElementById("join-panel");
-    // A public room can be joined again after leaving it or being removed.
-    const joinable = !this.member && !summary.private && !summary.archived;
-    if (joinPanel) joinPanel.hidden = !joinable;
-    const composerArea = document.getElementById("composer");
-    composerArea.hidden = !this.member && (!this.lostAccess || joinable);
-    this.composer.setEnabled(this.canWrite());
-    this.composer.input.placeholder = this.canWrite() ? this.placeholder : "";
+    applyRoomChrome(this.summary, {
+      member: this.member,
+      lostAccess: this.lostAccess,
+      composer: this.composer,
+      placeholder: this.placeholder,
+    });
     this.updateTitle();
   }
 
@@ -652,28 +542,6 @@ class ChatApp {
       ? `${this.summary.direct ? "" : "#"}${this.summary.name} · ${this.siteName}`
       : this.pageTitle;
     document.title = titleWith(base, unread, this.directory.totalMentions());
-  }
-
-  /** Post a small form (mute) in the background; the server's frame updates the page. */
-  async submitQuietly(event) {
-    const form = event.currentTarget;
-    event.preventDefault();
-    try {
-      const response = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" });
-      if (!response.ok) throw new Error(String(response.status));
-    } catch {
-      form.submit(); // the page's way, with its error shown after the redirect
-    }
-  }
-
-  toast(message) {
-    if (!this.toastElement || !message) return;
-    this.toastElement.textContent = message;
-    this.toastElement.hidden = false;
-    clearTimeout(this.toastTimer);
-    this.toastTimer = setTimeout(() => {
-      this.toastElement.hidden = true;
-    }, NOTICE_MS);
   }
 }
 

@@ -19,7 +19,7 @@ const NO_HOVER = "(hover: none)";
 export class MessageListView {
   /**
    * options: scroller, list, pendingList, historyStatus, jumpButton (elements);
-   * me (username); myName (display name); permissions() -> {canWrite, isAdmin}; introText(); lookup(seq) -> message;
+   * me (username); myName (display name); permissions() -> {can: [...]} (the room summary's `can`); introText(); lookup(seq) -> message;
    * onNearTop(); onEdit(seq, body); onEditDone(); onEditClosed() (the user saved or cancelled: focus goes back);
    * onDelete(seq) (after the user confirmed in the page);
    * onRetry(clientId); onDiscard(clientId); onScrolled() (after any scroll, to mark what was seen read);
@@ -601,10 +601,13 @@ export class MessageListView {
 
 /** What the user may do to ``message``: the row of buttons and the menu both offer these. */
 function allowedActions(message, mine, perms) {
-  if (message.deleted || message.provisional || !message.author || !perms.canWrite) return [];
+  if (message.deleted || message.provisional || !message.author) return [];
+  const can = perms.can;
   const actions = [];
-  if (mine) actions.push({ action: "edit", label: text.edit, danger: false });
-  if (mine || perms.isAdmin) actions.push({ action: "delete", label: text.delete, danger: true });
+  if (mine && can.includes("edit")) actions.push({ action: "edit", label: text.edit, danger: false });
+  if ((mine && can.includes("delete")) || can.includes("delete_others")) {
+    actions.push({ action: "delete", label: text.delete, danger: true });
+  }
   return actions;
 }
 
@@ -642,7 +645,6 @@ function renderKey(message, perms, me) {
     message.html,
     message.provisional ? message.body : "",
     mine,
-    perms.canWrite,
-    perms.isAdmin,
+    perms.can.join(","),
   ].join("|");
 }
