@@ -9,7 +9,7 @@ PORT ?= 8000
 BENCH_STAMP := $(VENV)/.installed-bench
 ARGS ?=
 
-.PHONY: run test lint format migrate clean bench
+.PHONY: run test lint format migrate clean bench screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: migrate
 test: $(STAMP)
 	DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/pytest --cov --cov-report=term
+
+# The main screens, as the browser tests take them, into docs/screenshots/ (the README shows them).
+screenshots: $(STAMP)
+	CHAT_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/browser/test_screenshots_browser.py --no-cov -q
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench $(ARGS)

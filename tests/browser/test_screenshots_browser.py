@@ -1,0 +1,138 @@
+"""Screenshots of the main screens, taken by every test run, with checks that each
+shows what it should: the room list, a room with history, search results, a
+direct conversation, the people picker, a phone-sized screen and dark mode.
+
+They go to test-artifacts/screenshots/ (not committed); ``make screenshots``
+writes them to docs/screenshots/, where the README shows them. Look at them.
+
+Sign-ups are rate limited per address (5 in a burst): the module signs up two people.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import test_chat_browser
+from tests.browser.test_chat_browser import create_room, messages, send, wait_connected
+
+pytestmark = pytest.mark.browser
+
+new_user = test_chat_browser.new_user
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(os.environ.get("CHAT_SCREENSHOTS_DIR") or ROOT / "test-artifacts" / "screenshots")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+CONVERSATION = [
+    ("alice", "Morning! The *launch checklist* is in the wiki, please have a look :tada:"),
+    ("bob", "Thanks. I moved `deploy.sh` to the new runner, so builds take 4 minutes now."),
+    ("alice", "Great. Two things left:\n- the release notes\n- the status page"),
+    ("bob", "@{alice} I'll write the notes. Draft by noon: https://example.com/notes"),
+    ("alice", "> Draft by noon\nPerfect, I'll review it right after lunch."),
+]
+
+
+def set_display_name(page: Page, display_name: str) -> None:
+    page.goto("/accounts/profile/")
+    page.fill("#id_display_name", display_name)
+    page.click("[data-testid=profile-submit]")
+    expect(page.locator("#id_display_name")).to_have_value(display_name)
+
+
+def shoot(page: Page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    # Wait for web fonts and for animations (the flash fade) to end.
+    page.evaluate("document.fonts.ready")
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(path))
+    assert path.read_bytes().startswith(PNG)
+    return path
+
+
+def test_screenshots_of_the_main_screens(new_user) -> None:
+    alice, bob = new_user("alice"), new_user("bob")
+    set_display_name(alice.page, "Alice Moreau")
+    set_display_name(bob.page, "Bob Chen")
+    people = {"alice": alice, "bob": bob}
+
+    slug = create_room(alice.page, f"Launch {uuid.uuid4().hex[:4]}")
+    bob.page.goto(f"/r/{slug}/")
+    wait_connected(bob.page)
+    bob.page.get_by_test_id("join").click()
+    wait_connected(bob.page)
+    for who, template in CONVERSATION:
+        body = template.format(alice=alice.username)
+        send(people[who].page, body)
+        expect(messages(alice.page).last).to_contain_text(body.split("\n")[-1].lstrip("> ")[:20])
+    expect(messages(alice.page).locator("strong")).to_have_text("launch checklist")
+    expect(messages(alice.page).locator(".mention-me")).to_have_count(1)
+
+    shoot(alice.page, "room")
+
+    alice.page.emulate_media(color_scheme="dark")
+    alice.page.reload()
+    wait_connected(alice.page)
+    expect(messages(alice.page)).to_have_count(len(CONVERSATION) + 1)  # and "Bob joined."
+    background = alice.page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background != "rgb(255, 255, 255)", "dark mode should not have a white page"
+    shoot(alice.page, "dark-mode")
+    alice.page.emulate_media(color_scheme="light")
+
+    # A direct conversation, started from the people picker.
+    alice.page.goto("/")
+    wait_connected(alice.page)
+    field = alice.page.get_by_role("combobox", name="Message someone")
+    field.press_sequentially("bob c", delay=20)
+    option = (
+        alice.page.get_by_role("listbox", name="People")
+        .get_by_role("option")
+        .filter(has_text=f"@{bob.username}")
+    )
+    expect(option).to_be_visible()
+    shoot(alice.page, "people-picker")
+    option.click()
+    expect(alice.page).to_have_url(re.compile(r"/r/dm-\d+-\d+/$"))
+    wait_connected(alice.page)
+    send(alice.page, "Got a minute to go over the release notes?")
+    dm = alice.page.url.rstrip("/").rsplit("/", 1)[-1]
+    bob.page.goto(f"/r/{dm}/")
+    wait_connected(bob.page)
+    send(bob.page, "Sure, calling you now.")
+    expect(messages(alice.page).filter(has_text="calling you now")).to_have_count(1)
+    shoot(alice.page, "direct-message")
+
+    # The room list, with unread messages waiting.
+    send(bob.page, "One more thing: the demo is at 3.")
+    alice.page.goto("/")
+    wait_connected(alice.page)
+    expect(alice.page.get_by_test_id(f"unread-{dm}")).to_have_text("1")
+    shoot(alice.page, "room-list")
+
+    alice.page.goto("/search/?q=notes")
+    expect(alice.page.get_by_test_id("search-result").first).to_be_visible()
+    shoot(alice.page, "search")
+
+    phone = bob.page.context.browser.new_context(
+        base_url=bob.page.url.split("/r/")[0],
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+    )
+    try:
+        phone.add_cookies(bob.page.context.cookies())
+        small = phone.new_page()
+        small.goto(f"/r/{slug}/")
+        wait_connected(small)
+        expect(messages(small).last).to_be_visible()
+        width = small.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the page is {width}px wide on a 360px screen"
+        shoot(small, "mobile-360")
+    finally:
+        phone.close()
