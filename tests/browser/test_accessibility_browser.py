@@ -370,6 +370,45 @@ def test_the_chat_works_from_the_keyboard_alone_and_focus_shows(open_page, chat:
     assert_focus_visible(search)
 
 
+def test_messages_are_reached_and_acted_on_from_the_keyboard(open_page, chat: Chat) -> None:
+    """The message list is one Tab stop (the newest message); arrows move among the
+    messages, and Tab goes on to the focused message's own actions."""
+    page = open_page(chat.alice)
+    room_loaded(page, chat.room)
+    body = f"by keyboard {uuid.uuid4().hex[:6]}"
+    send(page, body)
+    own = messages(page).filter(has_text=body)
+    expect(own).to_have_attribute("tabindex", "0")
+
+    page.get_by_test_id("composer").focus()
+    page.keyboard.press("Shift+Tab")
+    expect(own).to_be_focused()
+    assert_focus_visible(own)
+    page.keyboard.press("ArrowUp")
+    above = messages(page).nth(-2)
+    expect(above).to_be_focused()
+    expect(above).to_have_attribute("tabindex", "0")
+    expect(own).to_have_attribute("tabindex", "-1")
+    page.keyboard.press("End")
+    expect(own).to_be_focused()
+
+    page.keyboard.press("Tab")
+    edit = own.get_by_role("button", name="Edit")
+    expect(edit).to_be_focused()
+    assert_focus_visible(edit)
+    page.keyboard.press("Enter")
+    editor = own.get_by_role("textbox")
+    expect(editor).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("composer")).to_be_focused()
+
+    # Escape on a message goes back to the composer as well.
+    page.keyboard.press("Shift+Tab")
+    expect(own).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("composer")).to_be_focused()
+
+
 # 4. Nothing moves when a message arrives -------------------------------------------------
 
 # Collects the page's layout-shift entries from now on (not those of its loading).

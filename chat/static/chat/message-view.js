@@ -46,7 +46,14 @@ export class MessageListView {
       isOpen: () => Boolean(this.actionMenu && this.actionMenu.isConnected),
       close: () => this.closeActionMenu(),
     });
+    this.current = 0; // the message the keyboard is on (0: the newest)
+    this.roving = null; // its element, the list's one Tab stop
     this.list.addEventListener("click", (event) => this.clicked(event));
+    this.list.addEventListener("keydown", (event) => this.keyed(event));
+    this.list.addEventListener("focusin", (event) => {
+      const article = event.target.closest("article[data-seq]");
+      if (article) this.updateRoving(Number(article.dataset.seq));
+    });
     this.pendingList.addEventListener("click", (event) => this.clickedPending(event));
     this.scroller.addEventListener("scroll", () => this.scrolled(), { passive: true });
     this.jumpButton.addEventListener("click", () => this.scrollToBottom());
@@ -97,6 +104,7 @@ export class MessageListView {
       previousMessage = message;
     }
     if (this.unreadDivider && !dividerPlaced) this.unreadDivider.remove();
+    this.updateRoving(this.current);
     this.renderPending(pending, online, previousMessage);
     this.renderHistoryStatus(log);
     this.restoreScroll(scroll, stickToBottom);
@@ -127,7 +135,8 @@ export class MessageListView {
     const article = el("article", {
       className: classes.join(" "),
       dataset: { testid: "message", seq: String(message.seq), author: system ? "" : message.author.username },
-      attrs: { id: `msg-${message.seq}` },
+      // Reached by the keyboard: one message of the list takes Tab (see updateRoving).
+      attrs: { id: `msg-${message.seq}`, tabindex: "-1" },
     });
 
     const time = el("time", {
@@ -305,6 +314,48 @@ export class MessageListView {
       this.stopAsking();
       this.onDelete(seq);
     } else if (action === "cancel-delete") this.stopAsking({ refocus: true });
+  }
+
+  // The keyboard ------------------------------------------------------------------
+
+  /**
+   * The message list is one Tab stop, on ``seq`` (or the newest message): Up and
+   * Down, Home and End move among the messages, and Tab goes on to the focused
+   * message's actions (shown while it has focus), as in the ARIA feed pattern.
+   */
+  updateRoving(seq) {
+    let element = this.elements.get(seq);
+    if (!element || !element.isConnected) {
+      // Nowhere yet, or that message is gone: the newest, following new ones.
+      element = this.elements.get(this.newestSeq);
+      seq = 0;
+    }
+    this.current = seq;
+    if (element === this.roving) return;
+    if (this.roving) this.roving.tabIndex = -1;
+    this.roving = element ?? null;
+    if (this.roving) this.roving.tabIndex = 0;
+  }
+
+  keyed(event) {
+    const article = event.target;
+    if (!(article instanceof HTMLElement) || !article.matches("article[data-seq]")) return;
+    const articles = [...this.list.querySelectorAll("article[data-seq]")];
+    const index = articles.indexOf(article);
+    let next = null;
+    if (event.key === "ArrowUp") next = articles[index - 1];
+    else if (event.key === "ArrowDown") next = articles[index + 1];
+    else if (event.key === "Home") next = articles[0];
+    else if (event.key === "End") next = articles[articles.length - 1];
+    else if (event.key === "Escape") {
+      event.preventDefault();
+      this.onEditClosed(); // back to the composer
+      return;
+    }
+    if (!next) return;
+    event.preventDefault();
+    this.updateRoving(Number(next.dataset.seq));
+    next.focus(); // scrolled into view; near the top, the scroll loads older messages
   }
 
   // The actions menu (screens without hover) -------------------------------
