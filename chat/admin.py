@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from chat import services
 from chat.exceptions import ChatError
-from chat.models import Membership, Mention, Message, Room
+from chat.models import Membership, Mention, Message, Reaction, Room
 from chat.services.rooms import DIRECT_SLUG_PREFIX, RoomNameTaken, room_name_check, slug_is_reserved
 
 
@@ -303,6 +303,24 @@ class MentionInline(admin.TabularInline):
         return False
 
 
+class ReactionInline(admin.TabularInline):
+    """Who reacted with what: written by chat.services.reactions (which keeps the
+    message's summary in step), only shown here. Deleting the message deletes them."""
+
+    model = Reaction
+    extra = 0
+    fields = ("emoji", "user", "created_at")
+    readonly_fields = fields
+    can_delete = False
+    ordering = ("created_at", "pk")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     list_display = ("room", "seq", "author", "short_body", "created_at", "edited_at", "deleted_at")
@@ -326,7 +344,7 @@ class MessageAdmin(admin.ModelAdmin):
         "deleted_by",
     )
     fields = readonly_fields
-    inlines = (MentionInline,)
+    inlines = (MentionInline, ReactionInline)
     actions = ("delete_messages",)
     date_hierarchy = "created_at"
 

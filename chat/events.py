@@ -40,6 +40,10 @@ def message_deleted(room_id: int, room_slug: str, seq: int) -> None:
     _on_commit(_room_frame(room_id, protocol.message_deleted_frame(room_slug, seq)))
 
 
+def reactions_changed(room_id: int, room_slug: str, seq: int, reactions: list[dict[str, Any]]) -> None:
+    _on_commit(_room_frame(room_id, protocol.reactions_changed_frame(room_slug, seq, reactions)))
+
+
 def read_marked(user_id: int, room_slug: str, seq: int, *, skip: str | None = None) -> None:
     frame = protocol.encode(protocol.read_frame(room_slug, seq))
     _on_commit(Envelope(op=FRAME, audience=USER, target=user_id, frame=frame, skip=skip or ""))

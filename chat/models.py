@@ -35,6 +35,10 @@ class Room(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # The highest seq given in this room; the next message takes last_seq + 1.
     last_seq = models.PositiveBigIntegerField(_("last seq"), default=0, editable=False)
+    # Counts changes to the room's existing messages (edits, deletions, reactions):
+    # each changed message takes the next value as its rev, so a client that was
+    # away asks for the messages changed after the last rev it knew (``changes``).
+    last_rev = models.PositiveBigIntegerField(_("last change"), default=0, editable=False)
 
     objects = RoomQuerySet.as_manager()
 
@@ -111,9 +115,15 @@ class Message(models.Model):
         related_name="+",
         verbose_name=_("deleted by"),
     )
+    # The room's rev when the message last changed (0: never changed).
+    rev = models.PositiveBigIntegerField(_("change"), default=0, editable=False)
+    # Its reactions as every payload carries them, [{"emoji", "count", "users"}]: derived
+    # from its Reaction rows and rewritten with them, under the message's row lock.
+    reactions = models.JSONField(_("reactions"), default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["room", "seq"]
+        indexes = [models.Index(fields=["room", "rev"], name="message_room_rev")]
         constraints = [
             models.UniqueConstraint(fields=["room", "seq"], name="message_unique_room_seq"),
             models.UniqueConstraint(
@@ -158,3 +168,24 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.user_id} in {self.message}"
+
+
+class Reaction(models.Model):
+    """One user's emoji on one message (chat.services.reactions)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reaction_rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions")
+    emoji = models.CharField(_("emoji"), max_length=32)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "user", "emoji"], name="reaction_unique_message_user_emoji"
+            ),
+        ]
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
+
+    def __str__(self) -> str:
+        return f"{self.emoji} on {self.message_id}"

@@ -108,6 +108,15 @@ def check_is_member(room: Room, membership: Membership | None) -> Membership:
     return membership
 
 
+def check_can_react(room: Room, membership: Membership | None) -> Membership:
+    """React to a message: members only, and not in an archived room. To anyone else
+    the message is not there to react to."""
+    if membership is None:
+        raise NotFound(_("No such message."))
+    check_not_archived(room)
+    return membership
+
+
 def check_can_join(room: Room | None, membership: Membership | None) -> None:
     room = check_can_see_room(room, membership)
     if room.is_private:
@@ -146,7 +155,7 @@ def room_abilities(room: Room, membership: Membership | None) -> list[str]:
     """What the user may do in the room, as the checks above decide it: the room
     summary's ``can``, so that clients offer what the server would allow.
 
-    ``send``, ``edit`` and ``delete`` (their own messages), ``delete_others`` (a
+    ``send``, ``edit`` and ``delete`` (their own messages), ``react``, ``delete_others`` (a
     room admin), ``leave``, ``mute``, ``manage_room`` and ``manage_members``
     follow from the membership; ``join`` says the room is open to join, and is
     listed for members too (it applies once they leave). What site staff may do
@@ -155,6 +164,8 @@ def room_abilities(room: Room, membership: Membership | None) -> list[str]:
     if membership is not None:
         if _passes(check_can_post, room, membership):
             can += ["send", "edit", "delete"]
+        if _passes(check_can_react, room, membership):
+            can.append("react")
             if membership.is_admin:
                 can.append("delete_others")
         if _passes(check_can_leave, room, membership):

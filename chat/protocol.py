@@ -84,11 +84,32 @@ class Delete:
 
 
 @dataclass(frozen=True, slots=True)
+class React:
+    room: str
+    seq: int
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unreact:
+    room: str
+    seq: int
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    room: str
+    after_rev: int
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
 class Ping:
     pass
 
 
-ClientFrame = Send | History | Join | Leave | Typing | Read | Edit | Delete | Ping
+ClientFrame = Send | History | Join | Leave | Typing | Read | Edit | Delete | React | Unreact | Changes | Ping
 
 
 class FrameError(ChatError):
@@ -138,18 +159,31 @@ def _parse_send(data: dict[str, Any]) -> Send:
     return Send(room=_field(data, "room", str), body=_field(data, "body", str), client_id=client_id)
 
 
-def _parse_history(data: dict[str, Any]) -> History:
+def _limit(data: dict[str, Any]) -> int:
     limit = _field(data, "limit", int, required=False)
     if limit is None:
-        limit = HISTORY_DEFAULT_LIMIT
+        return HISTORY_DEFAULT_LIMIT
     if limit < 1:
         raise BadRequest(_("limit must be at least 1."))
+    return min(limit, HISTORY_MAX_LIMIT)
+
+
+def _parse_history(data: dict[str, Any]) -> History:
     return History(
         room=_field(data, "room", str),
         before_seq=_seq(data, "before_seq", required=False),
         after_seq=_seq(data, "after_seq", required=False),
-        limit=min(limit, HISTORY_MAX_LIMIT),
+        limit=_limit(data),
     )
+
+
+def _parse_reaction(kind: type[React] | type[Unreact]) -> Callable[[dict[str, Any]], React | Unreact]:
+    def parse(data: dict[str, Any]) -> React | Unreact:
+        return kind(
+            room=_field(data, "room", str), seq=_required_seq(data, "seq"), emoji=_field(data, "emoji", str)
+        )
+
+    return parse
 
 
 _PARSERS: dict[str, Callable[[dict[str, Any]], ClientFrame]] = {
@@ -163,6 +197,11 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], ClientFrame]] = {
         room=_field(d, "room", str), seq=_required_seq(d, "seq"), body=_field(d, "body", str)
     ),
     "delete": lambda d: Delete(room=_field(d, "room", str), seq=_required_seq(d, "seq")),
+    "react": _parse_reaction(React),
+    "unreact": _parse_reaction(Unreact),
+    "changes": lambda d: Changes(
+        room=_field(d, "room", str), after_rev=_required_seq(d, "after_rev"), limit=_limit(d)
+    ),
     "ping": lambda d: Ping(),
 }
 
@@ -233,6 +272,7 @@ def message_payload(
         "mentions": (
             [] if deleted else sorted(mentions) if mentions is not None else mentioned_usernames(message)
         ),
+        "reactions": [] if deleted else message.reactions,
     }
 
 
@@ -252,6 +292,7 @@ def room_summary(
         "archived": room.is_archived,
         "role": membership.role if membership is not None else None,
         "last_seq": room.last_seq,
+        "last_rev": room.last_rev,
         "last_read_seq": last_read,
         "unread": max(0, room.last_seq - last_read),
         "mentions": mentions if membership is not None else 0,
@@ -281,6 +322,22 @@ def history_frame(room_slug: str, messages: list[Message], has_more: bool) -> di
         "messages": [message_payload(message, room_slug) for message in messages],
         "has_more": has_more,
     }
+
+
+def changes_frame(room_slug: str, messages: list[Message], rev: int, has_more: bool) -> dict[str, Any]:
+    """The messages of a room changed after some rev, in rev order; ``rev`` is where
+    to ask from next."""
+    return {
+        "type": "changes",
+        "room": room_slug,
+        "messages": [message_payload(message, room_slug) for message in messages],
+        "rev": rev,
+        "has_more": has_more,
+    }
+
+
+def reactions_changed_frame(room_slug: str, seq: int, reactions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "reactions_changed", "room": room_slug, "seq": seq, "reactions": reactions}
 
 
 def joined_frame(summary: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Max,
     Prefetch,
     Q,
     QuerySet,
@@ -29,7 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from chat import permissions, protocol
 from chat.exceptions import BadRequest, NotFound
-from chat.models import Membership, Mention, Message, Room
+from chat.models import Membership, Mention, Message, Reaction, Room
 from chat.rendering import MENTION_MARKUP
 
 
@@ -223,6 +224,35 @@ def with_mentions(messages: list[Message]) -> list[Message]:
         ),
     )
     return messages
+
+
+def frequent_reactions(user: User, *, limit: int = 8) -> list[str]:
+    """The emoji ``user`` has on messages now, most used first (ties: the most
+    recently used first), at most ``limit``: one aggregate query."""
+    return list(
+        Reaction.objects.filter(user=user)
+        .values("emoji")
+        .annotate(uses=Count("pk"), latest=Max("created_at"))
+        .order_by("-uses", "-latest", "emoji")
+        .values_list("emoji", flat=True)[:limit]
+    )
+
+
+def changes_for(user: User, slug: str, *, after_rev: int, limit: int) -> dict[str, Any]:
+    """The ``changes`` frame: messages of the room edited, deleted or reacted to after
+    ``after_rev``, oldest change first, for a client that was away."""
+    room, _membership = room_access(user, slug)
+    found = list(
+        Message.objects.filter(room=room, rev__gt=after_rev)
+        .select_related("author")
+        .order_by("rev")[: limit + 1]
+    )
+    has_more = len(found) > limit
+    page = with_mentions(found[:limit])
+    # Where to ask from next: past this page, or (when it is the last) the room's
+    # newest rev, which may be above the page if nothing else changed.
+    rev = page[-1].rev if has_more else max([room.last_rev, after_rev, *(m.rev for m in page)])
+    return protocol.changes_frame(room.slug, page, rev, has_more)
 
 
 def history_for(

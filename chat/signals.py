@@ -17,7 +17,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from chat import events
-from chat.models import Membership, Room
+from chat.models import Membership, Reaction, Room
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -78,3 +78,13 @@ def _membership_deleted(sender: Any, instance: Membership, origin: Any = None, *
         username = User.objects.filter(pk=instance.user_id).values_list("username", flat=True).first()
     if username is not None:
         events.member_left(instance.room_id, slug, username)
+
+
+@receiver(post_delete, sender=Reaction)
+def _reaction_deleted(sender: Any, instance: Reaction, origin: Any = None, **kwargs: Any) -> None:
+    # The services keep a message's summary in step themselves; a reaction that went
+    # with its deleted user did not pass through them.
+    if isinstance(origin, User):
+        from chat.services.reactions import reactions_refresh
+
+        reactions_refresh(instance.message_id)

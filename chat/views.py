@@ -15,7 +15,7 @@ from accounts.models import User
 from chat import permissions, ratelimit, selectors, services
 from chat.exceptions import ChatError, NotFound, RateLimited
 from chat.forms import AddMemberForm, DirectForm, PageForm, RoomForm, SearchForm
-from chat.rendering import highlighted
+from chat.rendering import EMOJI, highlighted
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -74,6 +74,10 @@ def room(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "members": selectors.room_members(page.room) if page.membership is not None else [],
             "can_manage_members": can_manage,
             "add_member_form": AddMemberForm() if can_manage else None,
+            # The reaction picker's choices: the shortcode table (as pairs, to keep its
+            # order in JavaScript), the user's favourites first.
+            "emoji": list(EMOJI.items()),
+            "frequent_reactions": selectors.frequent_reactions(request.user),
         },
     )
 

@@ -315,6 +315,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await ratelimit.check("delete", self.user_id)
         await db(services.message_delete)(user=self.user, room_slug=frame.room, seq=frame.seq)
 
+    async def handle_react(self, frame: protocol.React) -> None:
+        await ratelimit.check("react", self.user_id)
+        await db(services.reaction_add)(
+            user=self.user, room_slug=frame.room, seq=frame.seq, emoji=frame.emoji
+        )
+
+    async def handle_unreact(self, frame: protocol.Unreact) -> None:
+        await ratelimit.check("react", self.user_id)
+        await db(services.reaction_remove)(
+            user=self.user, room_slug=frame.room, seq=frame.seq, emoji=frame.emoji
+        )
+
+    async def handle_changes(self, frame: protocol.Changes) -> None:
+        reply = await db(selectors.changes_for)(
+            self.user, frame.room, after_rev=frame.after_rev, limit=frame.limit
+        )
+        self._send_frame(reply)
+
     async def handle_ping(self, frame: protocol.Ping) -> None:
         self._send_frame(protocol.pong_frame())
 
@@ -327,6 +345,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         protocol.Read: handle_read,
         protocol.Edit: handle_edit,
         protocol.Delete: handle_delete,
+        protocol.React: handle_react,
+        protocol.Unreact: handle_unreact,
+        protocol.Changes: handle_changes,
         protocol.Ping: handle_ping,
     }
 

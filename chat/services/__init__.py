@@ -22,6 +22,7 @@ from chat.services.messages import (
     messages_create,
     typing_notify,
 )
+from chat.services.reactions import reaction_add, reaction_remove
 from chat.services.rooms import (
     direct_room_find,
     direct_room_open,
@@ -46,6 +47,8 @@ __all__ = [
     "message_delete",
     "message_edit",
     "messages_create",
+    "reaction_add",
+    "reaction_remove",
     "read_mark",
     "room_archive",
     "room_create",

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from chat import events, permissions, protocol, selectors
 from chat.exceptions import ChatError, Forbidden, TooLong
-from chat.models import Membership, Mention, Message, Room
+from chat.models import Membership, Mention, Message, Reaction, Room
 from chat.realtime import metrics
 from chat.rendering import mentioned_names, render_body
 
@@ -141,6 +141,18 @@ def _next_seq(room_id: int) -> int:
         cursor.execute(
             # The table name is the model's own, not input.
             f"UPDATE {Room._meta.db_table} SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq",  # noqa: S608
+            [room_id],
+        )
+        return cursor.fetchone()[0]
+
+
+def take_rev(room_id: int) -> int:
+    """Take the room's next rev, for a message that is changing; the row stays locked
+    until the transaction ends, so revs commit in order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The table name is the model's own, not input.
+            f"UPDATE {Room._meta.db_table} SET last_rev = last_rev + 1 WHERE id = %s RETURNING last_rev",  # noqa: S608
             [room_id],
         )
         return cursor.fetchone()[0]
@@ -361,11 +373,12 @@ def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
     with transaction.atomic():
         # The row may have changed since it was read (deleted from another tab, or
         # by a moderator): lock it and decide again, so a delete always wins.
-        message = permissions.check_can_edit_message(user, _locked(message.pk))
+        message = permissions.check_can_edit_message(user, lock_message(message.pk))
         message.body = body
         message.html = written.html
         message.edited_at = timezone.now()
-        message.save(update_fields=["body", "html", "edited_at"])
+        message.rev = take_rev(room.pk)
+        message.save(update_fields=["body", "html", "edited_at", "rev"])
         _mentions_replace(message, written.mentioned)
         payload = protocol.message_payload(message, room.slug, written.mentioned.values())
         events.message_edited(room.pk, payload)
@@ -383,21 +396,24 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
     if message.is_deleted:
         return message
     with transaction.atomic():
-        message = _locked(message.pk)
+        message = lock_message(message.pk)
         if message.is_deleted:  # deleted meanwhile: one tombstone, one event
             return message
         message.body = ""
         message.html = ""
         message.deleted_at = timezone.now()
         message.deleted_by = user
-        message.save(update_fields=["body", "html", "deleted_at", "deleted_by"])
+        message.reactions = []
+        message.rev = take_rev(room.pk)
+        message.save(update_fields=["body", "html", "deleted_at", "deleted_by", "reactions", "rev"])
+        Reaction.objects.filter(message=message).delete()
         # A tombstone mentions no one: it leaves the mention counts and the mentions page.
         Mention.objects.filter(message=message).delete()
         events.message_deleted(room.pk, room.slug, seq)
     return message
 
 
-def _locked(message_id: int) -> Message:
+def lock_message(message_id: int) -> Message:
     """The message, read again with its row locked until the transaction ends."""
     # Only the message row: its author (nullable, an outer join) is read, not locked.
     return Message.objects.select_for_update(of=("self",)).select_related("author").get(pk=message_id)

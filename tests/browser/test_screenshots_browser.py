@@ -73,6 +73,15 @@ def test_screenshots_of_the_main_screens(new_user) -> None:
         expect(messages(alice.page).last).to_contain_text(body.split("\n")[-1].lstrip("> ")[:20])
     expect(messages(alice.page).locator("strong")).to_have_text("launch checklist")
     expect(messages(alice.page).locator(".mention-me")).to_have_count(1)
+    # Reactions on the first message (the picker itself is tests/browser/test_reactions_browser.py's).
+    checklist = messages(alice.page).filter(has_text="launch checklist")
+    first = int(checklist.get_attribute("data-seq"))
+    for person, emoji in ((bob, "\U0001f389"), (alice, "\U0001f389"), (bob, "\U0001f44d")):
+        person.page.evaluate(
+            "([room, seq, emoji]) => window.chatApp.connection.send({type: 'react', room, seq, emoji})",
+            [slug, first, emoji],
+        )
+    expect(checklist.locator("[aria-pressed]")).to_have_count(2)
 
     shoot(alice.page, "room")
 

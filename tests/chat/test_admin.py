@@ -560,3 +560,16 @@ def test_a_room_action_counts_only_the_rooms_it_changed(
     shown = [str(m) for m in get_messages(response.wsgi_request)]
     assert shown == ["Refused for this test.", "Archived 1 room."]
     assert list(Room.objects.filter(is_archived=True).values_list("slug", flat=True)) == ["general"]
+
+
+@pytest.mark.django_db
+def test_a_message_s_page_in_the_admin_shows_its_reactions(
+    admin_client: Client, public_room: Room, bob: User
+) -> None:
+    message = services.message_create(
+        user=bob, room_slug="general", body="react to me", client_id="r1"
+    ).message
+    services.reaction_add(user=bob, room_slug="general", seq=message.seq, emoji="\U0001f389")
+    page = admin_client.get(reverse("admin:chat_message_change", args=[message.pk])).content.decode()
+    assert "\U0001f389" in page
+    assert "Reactions" in page

@@ -75,11 +75,12 @@ async def test_hello_describes_the_user_and_their_rooms(
         "archived": False,
         "role": "member",
         "last_seq": 2,
+        "last_rev": 0,
         "last_read_seq": 0,
         "unread": 2,
         "mentions": 0,
         "muted": False,
-        "can": ["delete", "edit", "join", "leave", "mute", "send"],
+        "can": ["delete", "edit", "join", "leave", "mute", "react", "send"],
     }
     assert (rooms["secret"]["private"], rooms["secret"]["unread"]) == (True, 0)
 

@@ -299,8 +299,8 @@ def test_a_moderator_is_staff_with_the_delete_message_permission(permission: str
     [
         (False, False, None, ["join"]),
         (True, False, None, []),
-        (False, False, "member", ["delete", "edit", "join", "leave", "mute", "send"]),
-        (True, False, "member", ["delete", "edit", "leave", "mute", "send"]),
+        (False, False, "member", ["delete", "edit", "join", "leave", "mute", "react", "send"]),
+        (True, False, "member", ["delete", "edit", "leave", "mute", "react", "send"]),
         (
             False,
             False,
@@ -314,6 +314,7 @@ def test_a_moderator_is_staff_with_the_delete_message_permission(permission: str
                 "manage_members",
                 "manage_room",
                 "mute",
+                "react",
                 "send",
             ],
         ),
@@ -339,7 +340,7 @@ def test_in_a_direct_conversation_one_neither_leaves_nor_manages_members() -> No
     assert "leave" not in can
     assert "manage_members" not in can
     assert "join" not in can
-    assert {"send", "edit", "delete", "mute"} <= set(can)
+    assert {"send", "edit", "delete", "mute", "react"} <= set(can)
 
 
 @pytest.mark.parametrize(
@@ -354,6 +355,7 @@ def test_what_can_lists_is_what_the_checks_allow(is_private, is_archived, role) 
     membership = Membership.objects.create(room=room, user=user, role=role) if role else None
     can = set(permissions.room_abilities(room, membership))
     assert ("send" in can) == (error_code(permissions.check_can_post, room, membership) is None)
+    assert ("react" in can) == (error_code(permissions.check_can_react, room, membership) is None)
     assert ("leave" in can) == (error_code(permissions.check_can_leave, room, membership) is None)
     assert ("join" in can) == (error_code(permissions.check_can_join, room, None) is None)
     message = MessageFactory(room=room, author=UserFactory())

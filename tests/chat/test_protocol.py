@@ -216,6 +216,7 @@ def test_the_message_object() -> None:
         "deleted": False,
         "client_id": "c1",
         "mentions": [],
+        "reactions": [],
     }
 
 
@@ -246,6 +247,7 @@ def test_a_room_summary() -> None:
         "archived": True,
         "role": "admin",
         "last_seq": 9,
+        "last_rev": 0,
         "last_read_seq": 4,
         "unread": 5,
         "mentions": 0,

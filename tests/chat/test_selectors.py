@@ -130,11 +130,12 @@ def test_a_room_summary_counts_unread_messages(public_room: Room, alice: User, b
         "archived": False,
         "role": "member",
         "last_seq": 3,
+        "last_rev": 0,
         "last_read_seq": 1,
         "unread": 2,
         "mentions": 0,
         "muted": False,
-        "can": ["delete", "edit", "join", "leave", "mute", "send"],
+        "can": ["delete", "edit", "join", "leave", "mute", "react", "send"],
     }
 
 

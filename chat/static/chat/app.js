@@ -111,6 +111,11 @@ class ChatApp {
       onEditDone: () => this.renderMessages(),
       onEditClosed: () => this.composer.focus(),
       onDelete: (seq) => this.connection.send({ type: "delete", room: this.slug, seq }) || this.offline(),
+      onReact: (seq, emoji) => this.connection.send({ type: "react", room: this.slug, seq, emoji }) || this.offline(),
+      onUnreact: (seq, emoji) => this.connection.send({ type: "unreact", room: this.slug, seq, emoji }) || this.offline(),
+      nameFor: (username) => this.nameFor(username),
+      emoji: readJson("chat-emoji", []),
+      frequent: readJson("chat-frequent-reactions", []),
       onRetry: (clientId) => this.outbox.retry(clientId),
       onDiscard: (clientId) => this.outbox.discard(clientId),
     });
@@ -122,6 +127,7 @@ class ChatApp {
       firstUnread: () => this.firstUnread(),
       focusSeq: this.focusSeq,
       onPage: (messages) => this.onPage(messages),
+      initialRev: this.summary ? this.summary.last_rev ?? 0 : 0,
     });
     this.reader = new ReadMarker({
       room: this.slug,
@@ -308,6 +314,10 @@ class ChatApp {
         return this.onEdited(frame);
       case "message_deleted":
         return this.onDeleted(frame);
+      case "reactions_changed":
+        return this.onReactionsChanged(frame);
+      case "changes":
+        return this.onChanges(frame);
       case "typing":
         if (frame.room === this.slug && frame.user !== this.me) this.typing.add(frame.user);
         return undefined;
@@ -430,6 +440,23 @@ class ChatApp {
     if (this.log.markDeleted(frame.seq)) this.renderMessages();
   }
 
+  onReactionsChanged(frame) {
+    if (frame.room !== this.slug || !this.log) return;
+    if (this.log.setReactions(frame.seq, frame.reactions || [])) this.renderMessages();
+  }
+
+  /** What changed in the messages held while this page was away (history.js asks). */
+  onChanges(frame) {
+    if (frame.room !== this.slug || !this.history) return;
+    let mentionsChanged = false;
+    for (const message of frame.messages || []) {
+      this.learn(message);
+      if (this.directory.noteMentions(frame.room, message, this.me)) mentionsChanged = true;
+    }
+    if (this.history.receiveChanges(frame)) this.renderMessages();
+    if (mentionsChanged) this.renderSidebar();
+  }
+
   onRoomUpdated(summary) {
     if (this.directory.has(summary.slug)) this.directory.upsert(summary);
     if (summary.slug === this.slug) {
@@ -500,6 +527,12 @@ class ChatApp {
   /** Remember display names, so "bob is typing…" can say "Bob". */
   learn(message) {
     if (message.author) this.names.set(message.author.username, message.author.display_name);
+  }
+
+  /** The name to show for ``username``: a display name this page has seen, else the username. */
+  nameFor(username) {
+    const member = this.members?.find(username)?.querySelector(".member__name")?.textContent;
+    return this.names.get(username) || member || username;
   }
 
   /** A history page holding one of our pending sends settles it. */

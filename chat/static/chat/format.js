@@ -65,6 +65,20 @@ export const text = {
   system: "System",
   today: "Today",
   yesterday: "Yesterday",
+  // Reactions (reactions.js)
+  reactions: "Reactions",
+  addReaction: "Add reaction",
+  reactionCount: (emoji, n) => (n === 1 ? `${emoji} 1 reaction` : `${emoji} ${n.toLocaleString()} reactions`),
+  reactedWith: (who, emoji) => `${who} reacted with ${emoji}`,
+  // "Alice", "Alice and Bob", "Alice, Bob and Carol", "Alice, Bob and 3 others".
+  nameList: (names, others = 0) => {
+    const shown = others > 0 ? [...names, others === 1 ? "1 other" : `${others.toLocaleString()} others`] : names;
+    if (shown.length <= 1) return shown.join("");
+    return `${shown.slice(0, -1).join(", ")} and ${shown[shown.length - 1]}`;
+  },
+  emojiSearch: "Search emoji",
+  emojiList: "Emoji",
+  emojiNone: "No emoji found.",
 };
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });

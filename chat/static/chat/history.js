@@ -2,6 +2,8 @@
 // scroll, what was missed after a reconnect or a resync, the talk around a
 // search result or the first unread message), and what an arriving page means.
 // It keeps the requests in flight so the same page is not asked for twice.
+// It also keeps the room's rev, to ask what changed in the messages it holds
+// (edits, deletions, reactions) while the page was away.
 
 export const PAGE_SIZE = 50;
 export const CATCH_UP_PAGE_SIZE = 100;
@@ -29,14 +31,20 @@ export function historyFrame(kind, { room, log, unreadFrom = 0, focusSeq = 0 }) 
   return frame;
 }
 
+/** The changes frame: what changed in the room's messages after ``afterRev``. */
+export function changesFrame(room, afterRev) {
+  return { type: "changes", room, after_rev: afterRev, limit: CATCH_UP_PAGE_SIZE };
+}
+
 export class RoomHistory {
   /**
    * ``room``: the open room's slug; ``log``: its RoomLog; ``view``: its MessageListView;
    * ``send(frame)`` -> whether it went out; ``firstUnread()`` -> the first unread seq or 0;
    * ``focusSeq``: a message to open at (/r/<slug>/?seq=N), or 0;
-   * ``onPage(messages)``: a page was put in the log (before the view renders it).
+   * ``onPage(messages)``: a page was put in the log (before the view renders it);
+   * ``initialRev``: the room's last_rev as the page was served (for a room the user is not in).
    */
-  constructor({ room, log, view, send, firstUnread, focusSeq = 0, onPage = () => {} }) {
+  constructor({ room, log, view, send, firstUnread, focusSeq = 0, onPage = () => {}, initialRev = 0 }) {
     this.room = room;
     this.log = log;
     this.view = view;
@@ -45,11 +53,17 @@ export class RoomHistory {
     this.focusSeq = focusSeq;
     this.onPage = onPage;
     this.inflight = []; // {kind, high, unreadFrom}, oldest first
+    // The room's last_rev that the messages held are up to date with; null until the first page.
+    this.rev = null;
+    this.openingRev = initialRev; // the summary's last_rev when the first page was asked for
+    this.wantRev = 0; // the highest last_rev a summary has shown since
+    this.changesInflight = false;
   }
 
   /** The socket went down: nothing asked for will be answered. */
   reset() {
     this.inflight = [];
+    this.changesInflight = false;
     this.view.loadingOlder = false;
   }
 
@@ -60,11 +74,44 @@ export class RoomHistory {
    */
   catchUp(summary) {
     if (!this.log.loaded) {
+      // The page read after this summary holds every change up to its last_rev.
+      if (summary) this.openingRev = summary.last_rev ?? 0;
       this.request(this.focusSeq ? "focus" : this.firstUnread() ? "unread" : "newest");
       return;
     }
     // Not a member (a public room being looked at): no last_seq to compare, so ask.
     if (!summary || summary.last_seq > this.log.high || this.log.hasGap()) this.request("after");
+    this.catchUpChanges(summary);
+  }
+
+  /** Ask what changed in the messages held, if ``summary`` says something did (no summary: ask). */
+  catchUpChanges(summary) {
+    if (this.rev === null) return; // the first page is still to come, and it starts the count
+    if (summary) {
+      this.wantRev = Math.max(this.wantRev, summary.last_rev ?? 0);
+      if (this.wantRev <= this.rev) return;
+    }
+    this.requestChanges();
+  }
+
+  /** One changes request at a time; its answer asks again if more is due. */
+  requestChanges() {
+    if (this.changesInflight || this.rev === null) return;
+    if (this.send(changesFrame(this.room, this.rev))) this.changesInflight = true;
+  }
+
+  /**
+   * A changes frame for the open room arrived: the messages held are replaced with
+   * these, the rev moves on, and the next page is asked for while there is more.
+   * Returns whether any message held changed.
+   */
+  receiveChanges(frame) {
+    this.changesInflight = false;
+    const messages = (frame.messages || []).filter((message) => typeof message.seq === "number");
+    const changed = this.log.replaceHeld(messages);
+    if (Number.isSafeInteger(frame.rev)) this.rev = Math.max(this.rev ?? 0, frame.rev);
+    if (frame.has_more || this.wantRev > (this.rev ?? 0)) this.requestChanges();
+    return changed;
   }
 
   request(kind) {
@@ -109,6 +156,7 @@ export class RoomHistory {
       this.log.loadOlder(messages, frame.has_more);
       this.view.loadingOlder = false;
     } else this.log.loadNewer(messages);
+    if (this.rev === null && this.log.loaded) this.rev = this.openingRev;
     this.onPage(messages);
     return { messages, stickToBottom, kind, high, hasMore: frame.has_more };
   }

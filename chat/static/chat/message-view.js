@@ -2,9 +2,10 @@
 // followed by the user's pending sends. User text goes in with textContent;
 // the only HTML inserted is a message's `html`, which the server sanitized.
 
-import { avatar, dayKey, dayLabel, el, fullTime, gutterTime, parseTime, shortTime, text } from "./format.js";
+import { avatar, dayKey, dayLabel, el, fullTime, gutterTime, icon, parseTime, shortTime, text } from "./format.js";
 import { markOwnMentions } from "./mentions.js";
 import { Popovers } from "./popover.js";
+import { ReactionPicker, emojiChoices, reactionToggle, whoReacted } from "./reactions.js";
 
 // Messages by the same person within this long read as one block.
 const GROUP_WINDOW_MS = 5 * 60 * 1000;
@@ -23,10 +24,17 @@ export class MessageListView {
    * onNearTop(); onEdit(seq, body); onEditDone(); onEditClosed() (the user saved or cancelled: focus goes back);
    * onDelete(seq) (after the user confirmed in the page);
    * onRetry(clientId); onDiscard(clientId); onScrolled() (after any scroll, to mark what was seen read);
+   * onReact(seq, emoji); onUnreact(seq, emoji); nameFor(username) -> the name to show (who reacted);
+   * emoji (the server's [shortcode, emoji] pairs) and frequent (the user's most used emoji), for the picker;
    * popovers (optional: the page's Popovers, so the actions menu closes like the others).
    */
   constructor(options) {
     this.onEditClosed = () => {};
+    this.onReact = () => {};
+    this.onUnreact = () => {};
+    this.nameFor = (username) => username;
+    this.emoji = [];
+    this.frequent = [];
     Object.assign(this, options);
     this.elements = new Map(); // seq -> element
     this.pendingElements = new Map(); // client_id -> element
@@ -45,6 +53,13 @@ export class MessageListView {
       panel: null,
       isOpen: () => Boolean(this.actionMenu && this.actionMenu.isConnected),
       close: () => this.closeActionMenu(),
+    });
+    this.picker = new ReactionPicker({
+      host: this.scroller.parentElement,
+      popovers: this.popovers,
+      choices: emojiChoices(this.emoji, this.frequent),
+      onPick: (seq, emoji) => this.toggleReaction(seq, emoji),
+      onClose: (seq, refocus) => this.pickerClosed(seq, refocus),
     });
     this.current = 0; // the message the keyboard is on (0: the newest)
     this.roving = null; // its element, the list's one Tab stop
@@ -77,7 +92,11 @@ export class MessageListView {
       if (!element || (element.dataset.key !== key && !held)) {
         const fresh = this.buildMessage(message, perms);
         fresh.dataset.key = key;
-        if (element) element.replaceWith(fresh);
+        if (element) {
+          const active = element.ownerDocument.activeElement;
+          element.replaceWith(fresh);
+          if (element.contains(active)) refocusIn(fresh, active);
+        }
         element = fresh;
         this.elements.set(message.seq, element);
       }
@@ -193,7 +212,7 @@ export class MessageListView {
       avatar(name, message.author.username),
       el("time", { className: "msg__gutter-time", text: gutterTime(created), attrs: { "aria-hidden": "true" } }),
     );
-    article.append(gutter, el("div", { className: "msg__main" }, meta, body));
+    article.append(gutter, el("div", { className: "msg__main" }, meta, body, this.reactionsRow(message, perms)));
 
     const actions = messageActions(message, mine, perms);
     if (actions) article.append(actions);
@@ -216,6 +235,88 @@ export class MessageListView {
       previous.author.username === message.author.username &&
       created - parseTime(previous.created_at) < GROUP_WINDOW_MS;
     element.classList.toggle("msg--continued", Boolean(continued));
+    element.classList.toggle("msg--picking", this.picker.isOpen() && this.picker.seq === message.seq);
+  }
+
+  // Reactions --------------------------------------------------------------
+
+  /** The message's reactions as toggles (plain counts for someone who may not react); null if none. */
+  reactionsRow(message, perms) {
+    const reactions = message.deleted ? [] : message.reactions || [];
+    if (!reactions.length) return null;
+    const canReact = perms.can.includes("react") && !message.provisional;
+    const items = reactions.map((reaction) => {
+      const who = whoReacted(reaction, this.nameFor);
+      const parts = [
+        el("span", { className: "reaction__emoji", text: reaction.emoji, attrs: { "aria-hidden": "true" } }),
+        el("span", { className: "reaction__count", text: String(reaction.count), attrs: { "aria-hidden": "true" } }),
+      ];
+      if (!canReact) {
+        const said = `${text.reactionCount(reaction.emoji, reaction.count)}: ${who}`;
+        return el(
+          "span",
+          {
+            className: "reaction reaction--static",
+            dataset: { testid: "reaction", emoji: reaction.emoji },
+            attrs: { title: who },
+          },
+          ...parts,
+          el("span", { className: "visually-hidden", text: said }),
+        );
+      }
+      const mine = reaction.users.includes(this.me);
+      return el(
+        "button",
+        {
+          className: mine ? "reaction reaction--mine" : "reaction",
+          dataset: { action: "toggle-reaction", testid: "reaction", emoji: reaction.emoji },
+          // The name says what it is; the title (its description) says who.
+          attrs: {
+            type: "button",
+            "aria-pressed": String(mine),
+            "aria-label": text.reactionCount(reaction.emoji, reaction.count),
+            title: who,
+          },
+        },
+        ...parts,
+      );
+    });
+    return el(
+      "div",
+      { className: "reactions", dataset: { testid: "reactions" }, attrs: { role: "group", "aria-label": text.reactions } },
+      ...items,
+    );
+  }
+
+  /** A click on a reaction, or a pick in the picker: the same emoji again takes mine back. */
+  toggleReaction(seq, emoji) {
+    const message = this.lookup(seq);
+    if (!message || message.deleted || !this.permissions().can.includes("react")) return;
+    if (reactionToggle(message.reactions, emoji, this.me) === "unreact") this.onUnreact(seq, emoji);
+    else this.onReact(seq, emoji);
+  }
+
+  /** Open the picker for ``seq`` beside ``anchor``; a second click on the same button closes it. */
+  openPicker(article, seq, anchor) {
+    if (this.picker.isOpen() && this.picker.seq === seq) {
+      this.picker.close();
+      return;
+    }
+    article.classList.add("msg--picking"); // its actions stay shown while it picks
+    this.picker.open(seq, anchor);
+  }
+
+  /** The picker closed: the message's actions may hide again; ``refocus``: back to where it opened. */
+  pickerClosed(seq, refocus) {
+    const article = this.elements.get(seq);
+    if (!article || !article.isConnected) return;
+    if (refocus) {
+      // The button that opened it, while msg--picking still shows it (a tap menu's is never shown).
+      const button = article.querySelector(".msg__actions [data-action=react-add]");
+      if (button && button.getClientRects().length) button.focus({ preventScroll: true });
+      else article.focus({ preventScroll: true });
+    }
+    article.classList.remove("msg--picking");
   }
 
   renderPending(pending, online, lastMessage) {
@@ -309,6 +410,8 @@ export class MessageListView {
     const action = button.dataset.action;
     if (this.actionMenu && this.actionMenu.contains(button)) this.closeActionMenu();
     if (action === "edit") this.startEditing(article, seq);
+    else if (action === "react-add") this.openPicker(article, seq, article.contains(button) ? button : article);
+    else if (action === "toggle-reaction") this.toggleReaction(seq, button.dataset.emoji);
     else if (action === "delete") this.askToDelete(article, seq);
     else if (action === "confirm-delete") {
       this.stopAsking();
@@ -656,6 +759,9 @@ function allowedActions(message, mine, perms) {
   const can = perms.can;
   const actions = [];
   if (mine && can.includes("edit")) actions.push({ action: "edit", label: text.edit, danger: false });
+  if (can.includes("react")) {
+    actions.push({ action: "react-add", label: text.addReaction, danger: false, icon: "smile-plus" });
+  }
   if ((mine && can.includes("delete")) || can.includes("delete_others")) {
     actions.push({ action: "delete", label: text.delete, danger: true });
   }
@@ -663,13 +769,19 @@ function allowedActions(message, mine, perms) {
 }
 
 function messageActions(message, mine, perms) {
-  const buttons = allowedActions(message, mine, perms).map(({ action, label, danger }) =>
-    el("button", {
-      className: danger ? "icon-button icon-button--danger" : "icon-button",
-      text: label,
-      attrs: { type: "button" },
-      dataset: { action, testid: action },
-    }),
+  const buttons = allowedActions(message, mine, perms).map(({ action, label, danger, icon: name }) =>
+    name
+      ? el(
+          "button",
+          { className: "icon-button", attrs: { type: "button", "aria-label": label, title: label }, dataset: { action, testid: action } },
+          icon(name),
+        )
+      : el("button", {
+          className: danger ? "icon-button icon-button--danger" : "icon-button",
+          text: label,
+          attrs: { type: "button" },
+          dataset: { action, testid: action },
+        }),
   );
   return buttons.length ? el("div", { className: "msg__actions" }, ...buttons) : null;
 }
@@ -697,5 +809,21 @@ function renderKey(message, perms, me) {
     message.provisional ? message.body : "",
     mine,
     perms.can.join(","),
+    JSON.stringify(message.reactions || []),
   ].join("|");
+}
+
+/** ``fresh`` replaced the element that held focus on ``focused``: focus its counterpart, or the message. */
+function refocusIn(fresh, focused) {
+  let target = fresh;
+  const action = focused.dataset?.action;
+  if (action) {
+    const same = [...fresh.querySelectorAll(`[data-action="${action}"]`)].find(
+      (node) => node.dataset.emoji === focused.dataset.emoji,
+    );
+    if (same) target = same;
+  }
+  // The message first: with focus within, its actions row shows, so its buttons can take focus.
+  fresh.focus({ preventScroll: true });
+  if (target !== fresh) target.focus({ preventScroll: true });
 }

@@ -78,8 +78,25 @@ export class RoomLog {
   markDeleted(seq) {
     const old = this.messages.get(seq);
     if (!old || old.deleted) return false;
-    this.messages.set(seq, { ...old, deleted: true, body: "", html: "" });
+    this.messages.set(seq, { ...old, deleted: true, body: "", html: "", reactions: [] });
     return true;
+  }
+
+  /** A message's whole reaction list (reactions_changed); returns true if it changed. */
+  setReactions(seq, reactions) {
+    const old = this.messages.get(seq);
+    if (!old || old.deleted || sameReactions(old.reactions, reactions)) return false;
+    this.messages.set(seq, { ...old, reactions });
+    return true;
+  }
+
+  /** Messages as they are now (a changes answer): those held are replaced, others ignored. */
+  replaceHeld(messages) {
+    let changed = false;
+    for (const message of messages) {
+      if (this.messages.has(message.seq) && this.put(message)) changed = true;
+    }
+    return changed;
   }
 
   lowestHeld() {
@@ -100,8 +117,13 @@ function sameMessage(a, b) {
     a.deleted === b.deleted &&
     a.edited_at === b.edited_at &&
     a.html === b.html &&
-    a.body === b.body
+    a.body === b.body &&
+    sameReactions(a.reactions, b.reactions)
   );
+}
+
+function sameReactions(a, b) {
+  return JSON.stringify(a || []) === JSON.stringify(b || []);
 }
 
 /**
