@@ -26,8 +26,13 @@ A handshake without an Origin header comes from a client that is not a
 browser (browsers send one with every WebSocket handshake), so it cannot be a
 hijacking page. It is treated as it always was here, and as Channels'
 ``OriginValidator`` treats it: refused unless ``ALLOWED_HOSTS`` contains "*".
-Non-browser clients send the site's own origin instead, as the terminal
-client, the tests and the benchmark do.
+Non-browser clients send the site's own origin instead, as the tests and
+the benchmark do.
+
+A handshake with ``Authorization: Bearer <token>`` (a personal API token, for
+scripts, bots and the terminal client) is signed in by the token alone: its
+cookies are ignored, and so is its Origin, because a page in a browser cannot
+set that header on a WebSocket, so such a handshake cannot be a hijacking.
 """
 
 from __future__ import annotations
@@ -118,9 +123,22 @@ async def _deny(receive: Any, send: Any) -> None:
         await send({"type": "websocket.close"})
 
 
+def bearer_token(scope: dict[str, Any]) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if the handshake has one."""
+    value = _header(scope, b"authorization")
+    if value is None:
+        return None
+    scheme, _space, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 async def websocket_application(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["path"] != SOCKET_PATH or not origin_allowed(scope):
+    token = bearer_token(scope)
+    if scope["path"] != SOCKET_PATH or (token is None and not origin_allowed(scope)):
         await _deny(receive, send)
+        return
+    if token is not None:
+        await ChatConsumer()({"type": "websocket", "path": scope["path"], "token": token}, receive, send)
         return
     cookie = _header(scope, b"cookie")
     session_key = parse_cookie(cookie).get(settings.SESSION_COOKIE_NAME, "") if cookie else ""

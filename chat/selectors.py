@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import tokens
 from accounts.models import User
 from chat import permissions, protocol
 from chat.exceptions import BadRequest, NotFound
@@ -88,7 +89,8 @@ def signed_in(user_ids: list[int], session_keys: list[str]) -> tuple[dict[int, s
             "session_key", flat=True
         )
     )
-    return hashes, live
+    # Sockets signed in with an API token carry "token:<id>": it stands while the token does.
+    return hashes, live | tokens.live_token_keys(session_keys)
 
 
 def room_summaries_for_users(user_ids: list[int]) -> dict[int, list[tuple[int, dict[str, Any]]]]:

@@ -25,11 +25,13 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import tokens
 from chat import protocol, ratelimit, realtime, selectors, services
 from chat.exceptions import BadRequest, ChatError, NotFound, RateLimited, Unavailable
 from chat.realtime import metrics
@@ -151,7 +153,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._before_hello = []
         await self.base_send({"type": "websocket.accept"})
         try:
-            self.user = await get_user({"session": _session_store(self.scope.get("session_key", ""))})
+            self.user = await self._signed_in_user()
         except DatabaseError as error:
             logger.warning("A socket could not read its session (%s); closed with 1013", error)
             await self._close_now(CLOSE_TRY_AGAIN)
@@ -160,7 +162,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._close_now(CLOSE_UNAUTHENTICATED)
             return
         self.user_id = self.user.pk
-        self.session_key = self.scope.get("session_key", "")
+        if "token" not in self.scope:
+            self.session_key = self.scope.get("session_key", "")
         self.auth_hash = self.user.get_session_auth_hash()
         runtime = realtime.runtime()
         self.hub = runtime.hub
@@ -192,6 +195,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
             runtime.presence.want(self, list(self.rooms))
         if self.resync_pending:
             runtime.resync([self])
+
+    async def _signed_in_user(self) -> Any:
+        """The user of the session cookie, or of the API token (Authorization: Bearer);
+        an AnonymousUser when neither signs anyone in."""
+        if "token" in self.scope:
+            found = await db(tokens.user_for_token)(self.scope["token"])
+            if found is None:
+                return AnonymousUser()
+            user, token_id = found
+            self.session_key = tokens.socket_key(token_id)  # revoking the token closes this socket
+            return user
+        return await get_user({"session": _session_store(self.scope.get("session_key", ""))})
 
     def _make_room(self) -> None:
         """Keep the user's sockets in this process under the cap: the oldest gives way."""
