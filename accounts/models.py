@@ -7,6 +7,8 @@ class User(AbstractUser):
     """A chat user: Django's user with the name shown beside their messages."""
 
     display_name = models.CharField(_("display name"), max_length=64, blank=True)
+    # A program, not a person: signs in with API tokens only, shown with a badge.
+    is_bot = models.BooleanField(_("bot"), default=False)
 
     def __str__(self) -> str:
         return self.username

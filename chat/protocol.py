@@ -236,10 +236,13 @@ def timestamp(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def user_payload(user: User | None) -> dict[str, str] | None:
+def user_payload(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
-    return {"username": user.username, "display_name": user.display_name or user.username}
+    payload: dict[str, Any] = {"username": user.username, "display_name": user.display_name or user.username}
+    if user.is_bot:
+        payload["bot"] = True
+    return payload
 
 
 def mentioned_usernames(message: Message) -> list[str]:
@@ -380,9 +383,9 @@ def presence_frame(room_slug: str, online: list[str]) -> dict[str, Any]:
     return {"type": "presence", "room": room_slug, "online": online}
 
 
-def member_payload(user: User, role: str) -> dict[str, str]:
+def member_payload(user: User, role: str) -> dict[str, Any]:
     """A room member as the member list shows them."""
-    return {"username": user.username, "display_name": user.display_name or user.username, "role": role}
+    return {**(user_payload(user) or {}), "role": role}
 
 
 def member_joined_frame(room_slug: str, member: dict[str, str]) -> dict[str, Any]:

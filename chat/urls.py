@@ -32,6 +32,7 @@ urlpatterns = [
     path("r/<slug:slug>/leave/", views.room_leave, name="room_leave"),
     path("r/<slug:slug>/members/", views.member_add, name="member_add"),
     path("r/<slug:slug>/mute/", views.room_mute, name="room_mute"),
+    path("r/<slug:slug>/bots/", views.bot_create, name="bot_create"),
     path("dm/", views.direct_open, name="direct_open"),
     path("dm/<username:username>/", views.direct, name="direct"),
     path("people/", views.people, name="people"),

@@ -222,6 +222,20 @@ def room_mute(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     return redirect(room)
 
 
+@never_cache
+@login_required
+@require_POST
+def bot_create(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """Make a bot in the room; its token is on this page, this once."""
+    room, _membership = _room_or_404(request, slug)
+    try:
+        bot, token = services.bot_create(actor=request.user, room=room, name=request.POST.get("name", ""))
+    except ChatError as error:
+        messages.error(request, error.message)
+        return redirect(room)
+    return render(request, "chat/bot_created.html", {"room": room, "bot": bot, "token": token})
+
+
 @login_required
 @require_POST
 def member_add(request: AuthenticatedRequest, slug: str) -> HttpResponse:

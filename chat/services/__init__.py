@@ -6,6 +6,7 @@ synchronous; async callers wrap them in ``database_sync_to_async``. One module
 per entity; ``from chat import services`` reaches them all.
 """
 
+from chat.services.bots import bot_create
 from chat.services.memberships import (
     membership_add,
     membership_remove,
@@ -38,6 +39,7 @@ from chat.services.rooms import (
 __all__ = [
     "SendRequest",
     "SendResult",
+    "bot_create",
     "direct_room_find",
     "direct_room_open",
     "membership_add",

@@ -40,6 +40,7 @@ export const text = {
   archived: "This room is archived and read-only.",
   removed: "You no longer have access to this room.",
   admin: "admin",
+  bot: "bot",
   notificationTitle: (author, room) => `${author} in #${room}`,
   mute: "Mute",
   unmute: "Unmute",

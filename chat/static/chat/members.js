@@ -26,6 +26,7 @@ export class MemberList {
       avatar,
       el("span", { className: "member__name", text: shown }),
       el("span", { className: "member__username", text: `@${member.username}` }),
+      member.bot ? el("span", { className: "tag tag--bot", text: text.bot }) : null,
       member.role === "admin" ? el("span", { className: "tag", text: text.admin }) : null,
     );
     const after = [...this.list.children].find(

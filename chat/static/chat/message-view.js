@@ -183,6 +183,7 @@ export class MessageListView {
         dataset: { testid: "message-author" },
         attrs: { title: `@${message.author.username}` },
       }),
+      message.author.bot ? el("span", { className: "tag tag--bot", text: text.bot }) : null,
       time,
     );
     const body = el("div", { className: "msg__body", dataset: { testid: "message-body" } });
