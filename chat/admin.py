@@ -9,12 +9,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from chat import services
 from chat.exceptions import ChatError
-from chat.models import Membership, Mention, Message, Reaction, Room
+from chat.models import Membership, Mention, Message, Reaction, Room, Webhook
 from chat.services.rooms import DIRECT_SLUG_PREFIX, RoomNameTaken, room_name_check, slug_is_reserved
 
 
@@ -387,3 +388,24 @@ class MessageAdmin(admin.ModelAdmin):
             ngettext("Deleted %(n)d message.", "Deleted %(n)d messages.", n) % {"n": n},
             messages.SUCCESS,
         )
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """The rooms' incoming webhooks: made by room admins on the room page (the URL is
+    shown once, there); revoked here or there."""
+
+    list_display = ("name", "room", "bot", "created_by", "created_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "room")
+    search_fields = ("name", "room__slug", "bot__username")
+    list_select_related = ("room", "bot", "created_by")
+    readonly_fields = ("name", "room", "bot", "created_by", "created_at", "revoked_at")
+    fields = readonly_fields
+    actions = ("revoke",)
+
+    @admin.action(description=_("Revoke the selected webhooks"), permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

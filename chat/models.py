@@ -189,3 +189,28 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.emoji} on {self.message_id}"
+
+
+class Webhook(models.Model):
+    """An incoming webhook: a secret URL that posts what it receives to a room, as a bot.
+
+    Only a hash of the secret is kept; the URL is shown once, when it is made.
+    """
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="webhooks")
+    bot = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhooks")
+    name = models.CharField(_("name"), max_length=64)
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["room", "name"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return f"{self.name} → #{self.room.slug}"

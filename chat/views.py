@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
 from chat import permissions, ratelimit, selectors, services
-from chat.exceptions import ChatError, NotFound, RateLimited
+from chat.exceptions import BadRequest, ChatError, NotFound, RateLimited
 from chat.forms import AddMemberForm, DirectForm, PageForm, RoomForm, SearchForm
+from chat.models import Webhook
 from chat.rendering import EMOJI, highlighted
 
 
@@ -74,6 +79,11 @@ def room(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "members": selectors.room_members(page.room) if page.membership is not None else [],
             "can_manage_members": can_manage,
             "add_member_form": AddMemberForm() if can_manage else None,
+            "webhooks": (
+                list(page.room.webhooks.filter(revoked_at__isnull=True))
+                if can_manage and not page.room.is_direct
+                else []
+            ),
             # The reaction picker's choices: the shortcode table (as pairs, to keep its
             # order in JavaScript), the user's favourites first.
             "emoji": list(EMOJI.items()),
@@ -234,6 +244,102 @@ def bot_create(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         messages.error(request, error.message)
         return redirect(room)
     return render(request, "chat/bot_created.html", {"room": room, "bot": bot, "token": token})
+
+
+@never_cache
+@login_required
+@require_POST
+def webhook_create(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """Make an incoming webhook for the room; its URL is on this page, this once."""
+    room, _membership = _room_or_404(request, slug)
+    try:
+        webhook, secret = services.webhook_create(
+            actor=request.user, room=room, name=request.POST.get("name", "")
+        )
+    except ChatError as error:
+        messages.error(request, error.message)
+        return redirect(room)
+    url = request.build_absolute_uri(reverse("chat:webhook_post", args=[webhook.pk, secret]))
+    return render(request, "chat/webhook_created.html", {"room": room, "webhook": webhook, "url": url})
+
+
+@login_required
+@require_POST
+def webhook_revoke(request: AuthenticatedRequest, slug: str, webhook_id: int) -> HttpResponse:
+    room, _membership = _room_or_404(request, slug)
+    webhook = Webhook.objects.filter(pk=webhook_id, room=room).select_related("room").first()
+    if webhook is None:
+        raise Http404
+    try:
+        services.webhook_revoke(actor=request.user, webhook=webhook)
+    except ChatError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The webhook %(name)s was revoked.") % {"name": webhook.name})
+    return redirect(room)
+
+
+# The HTTP status of each protocol error code, for the webhook's answers.
+_STATUS = {
+    "bad_request": 400,
+    "too_long": 400,
+    "not_found": 404,
+    "forbidden": 403,
+    "archived": 409,
+    "rate_limited": 429,
+    "unavailable": 503,
+}
+WEBHOOK_MAX_BYTES = 64 * 1024
+
+
+def _webhook_error(error: ChatError) -> JsonResponse:
+    response = JsonResponse(
+        {"ok": False, "error": error.code, "message": error.message, **error.extra},
+        status=_STATUS.get(error.code, 400),
+    )
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(error.whole_seconds)
+    return response
+
+
+def _webhook_text(request: HttpRequest) -> str:
+    try:
+        raw = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest(_("The body must be UTF-8 text.")) from None
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise BadRequest(_("The body is not valid JSON.")) from None
+        text = data.get("text") if isinstance(data, dict) else None
+        if not isinstance(text, str):
+            raise BadRequest(_("JSON bodies need a “text” string.")) from None
+        raw = text
+    if "\x00" in raw:
+        raise BadRequest(_("The text contains a NUL character."))
+    return raw.strip()
+
+
+@csrf_exempt
+@require_POST
+def webhook_post(request: HttpRequest, webhook_id: int, secret: str) -> HttpResponse:
+    """What a webhook's URL receives: plain text, or JSON ``{"text": ...}``, posted in the
+    room as its bot. An ``Idempotency-Key`` header makes a retried delivery post once."""
+    try:
+        webhook = services.webhook_for(webhook_id, secret)
+        if len(request.body) > WEBHOOK_MAX_BYTES:
+            return JsonResponse(
+                {"ok": False, "error": "too_long", "message": _("The body is too large.")}, status=413
+            )
+        ratelimit.check_sync("webhook", webhook.pk)
+        result = services.webhook_post(
+            webhook=webhook, text=_webhook_text(request), key=request.headers.get("Idempotency-Key")
+        )
+    except ChatError as error:
+        return _webhook_error(error)
+    message = result.message
+    return JsonResponse({"ok": True, "room": webhook.room.slug, "seq": message.seq, "id": message.pk})
 
 
 @login_required

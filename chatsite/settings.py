@@ -165,6 +165,7 @@ CHAT_RATE_LIMITS = {
     "read": (5.0, 20),  # per user
     "mute": (1.0, 10),  # per user: muting and unmuting rooms
     "react": (2.0, 20),  # per user: reacting and taking a reaction back
+    "webhook": (1.0, 20),  # per incoming webhook: posts it makes
     "typing": (0.5, 3),  # per user and room; over the limit it is dropped, silently
     "room_create": (1 / 60, 10),  # per user, and per address
     "signup": (1 / 60, 5),  # per address

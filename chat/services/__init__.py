@@ -35,6 +35,7 @@ from chat.services.rooms import (
     room_unarchive,
     room_update,
 )
+from chat.services.webhooks import webhook_create, webhook_for, webhook_post, webhook_revoke
 
 __all__ = [
     "SendRequest",
@@ -61,4 +62,8 @@ __all__ = [
     "room_unarchive",
     "room_update",
     "typing_notify",
+    "webhook_create",
+    "webhook_for",
+    "webhook_post",
+    "webhook_revoke",
 ]

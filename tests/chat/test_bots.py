@@ -51,7 +51,9 @@ def test_a_bot_is_marked_in_what_clients_see(public_room: Room, alice: User, bob
     assert page["messages"][0]["author"]["bot"] is True
 
 
-def test_the_room_page_makes_a_bot_and_shows_its_token_once(public_room: Room, alice: User, bob: User) -> None:
+def test_the_room_page_makes_a_bot_and_shows_its_token_once(
+    public_room: Room, alice: User, bob: User
+) -> None:
     admin = Client()
     admin.force_login(alice)
     room_page = admin.get(reverse("chat:room", args=["general"])).content.decode()
