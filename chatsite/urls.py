@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from chat.api import api
 from chatsite import ops
 
 urlpatterns = [
@@ -9,6 +10,7 @@ urlpatterns = [
     path("metrics", ops.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("api/", api.urls),
     path("", include("chat.urls")),
 ]
 
