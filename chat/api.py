@@ -81,9 +81,11 @@ _BODY_LENGTH = {"string_too_short", "string_too_long", "string_pattern_mismatch"
 
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
-    if error.errors and all(
-        tuple(item.get("loc", ()))[-1:] == ("body",) and item.get("type") in _BODY_LENGTH for item in error.errors
-    ):
+    about_length = [
+        tuple(item.get("loc", ()))[-1:] == ("body",) and item.get("type") in _BODY_LENGTH
+        for item in error.errors
+    ]
+    if about_length and all(about_length):
         return _chat_error(request, TooLong())
     where = ", ".join(".".join(str(part) for part in item.get("loc", ())) for item in error.errors)
     return _error(
