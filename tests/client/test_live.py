@@ -342,3 +342,36 @@ async def test_the_readme_s_echo_bot_answers(deployment: Deployment, opened: lis
     finally:
         bot.terminate()
         await bot.wait()
+
+
+async def test_cli_commands_that_end_run_in_process_too(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rooms, send and history through cli.main itself (the subprocess tests above cover the
+    entry point; this one also lets coverage see the command line's code)."""
+    from chat.client import cli
+
+    user = deployment.users[0]
+    monkeypatch.setenv("TEST_CHAT_PASSWORD", PASSWORD)
+    base = [
+        "--url",
+        deployment.servers[0].url,
+        "--username",
+        user["username"],
+        "--password-env",
+        "TEST_CHAT_PASSWORD",
+    ]
+
+    assert await asyncio.to_thread(cli.main, [*base, "rooms"]) == 0
+    assert deployment.room in capsys.readouterr().out
+
+    assert await asyncio.to_thread(cli.main, [*base, "send", deployment.room, "in process"]) == 0
+    capsys.readouterr()
+    assert await asyncio.to_thread(cli.main, [*base, "history", deployment.room, "--limit", "1"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].endswith(f"{user['username']}: in process")
+
+    assert await asyncio.to_thread(cli.main, [*base, "history", "no-such-room"]) == 1
+    assert "error:" in capsys.readouterr().err
+    monkeypatch.delenv("TEST_CHAT_PASSWORD")
+    assert await asyncio.to_thread(cli.main, [*base, "rooms"]) == 2
