@@ -3,9 +3,13 @@ budget) find no server error and no response that breaks the description."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from accounts import tokens
@@ -16,7 +20,19 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_applicatio
 
 
 @pytest.fixture
-def auth(db) -> dict[str, str]:
+def same_connection() -> Iterator[None]:
+    """Keep the test's database connection across the requests, as Django's test client
+    does: a WSGI request would close it at its end (CONN_MAX_AGE=0), and on PostgreSQL
+    the test's transaction, and its data, would go with it."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def auth(db, same_connection) -> dict[str, str]:
     user = UserFactory(username="schema-user")
     room = RoomFactory(slug="general", created_by=user)
     MembershipFactory(room=RoomFactory(slug="other"), user=user)
