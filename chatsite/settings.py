@@ -190,6 +190,9 @@ CHAT_DEFAULT_ROOMS = env_list("CHAT_DEFAULT_ROOMS", "general")
 CHAT_PRESENCE = env_bool("CHAT_PRESENCE", default=True)
 CHAT_PRESENCE_TTL = float(os.environ.get("CHAT_PRESENCE_TTL", "20"))
 CHAT_PRESENCE_GRACE = float(os.environ.get("CHAT_PRESENCE_GRACE", "2"))
+# Rooms with more members than this get no presence frames: each is the room's whole
+# list, to every member, at every change (quadratic in the room's size).
+CHAT_PRESENCE_MAX_MEMBERS = int(os.environ.get("CHAT_PRESENCE_MAX_MEMBERS", "100"))
 
 # HTTPS, on by default whenever DEBUG is off: the site is served over HTTPS by a
 # proxy that ends TLS and sets X-Forwarded-Proto (overwriting any the client

@@ -35,6 +35,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
+from django.db.models import Count
 
 from chat import protocol
 from chat.models import Membership
@@ -147,11 +148,22 @@ def _user_of(entry: Any) -> int:
     return int(bytes(entry).split(b":", 1)[0])
 
 
-def _online_members(room_ids: list[int], online: set[int]) -> dict[int, list[str]]:
-    """room id -> the usernames of its members who are online, sorted."""
-    found: dict[int, list[str]] = {room_id: [] for room_id in room_ids}
+def _online_members(room_ids: list[int], online: set[int], max_members: int) -> dict[int, list[str]]:
+    """room id -> the usernames of its members who are online, sorted, for the rooms of at
+    most ``max_members`` members (a bigger room is left out: see Presence)."""
+    small: list[int] = []
     for start in range(0, len(room_ids), CHUNK):
-        rows = Membership.objects.filter(room_id__in=room_ids[start : start + CHUNK]).values_list(
+        some = room_ids[start : start + CHUNK]
+        sizes = dict(
+            Membership.objects.filter(room_id__in=some)
+            .values("room_id")
+            .annotate(members=Count("pk"))
+            .values_list("room_id", "members")
+        )
+        small += [room_id for room_id in some if sizes.get(room_id, 0) <= max_members]
+    found: dict[int, list[str]] = {room_id: [] for room_id in small}
+    for start in range(0, len(small), CHUNK):
+        rows = Membership.objects.filter(room_id__in=small[start : start + CHUNK]).values_list(
             "room_id", "user_id", "user__username"
         )
         for room_id, user_id, username in rows:
@@ -173,10 +185,14 @@ def _rooms_of(user_ids: list[int]) -> set[int]:
 class Presence:
     """This process's presence task: keeps the store told, and the sockets told."""
 
-    def __init__(self, hub: Hub, store: LocalStore | RedisStore, grace: float) -> None:
+    def __init__(self, hub: Hub, store: LocalStore | RedisStore, grace: float, max_members: int) -> None:
         self.hub = hub
         self.store = store
         self.grace = grace
+        # Each frame is a room's whole list, sent to every member: in a room of n members
+        # that is n frames of up to n names at each change. Above this size a room gets
+        # none (direct conversations and team rooms do).
+        self.max_members = max_members
         self.online: set[int] = set()
         self.lingering: dict[int, float] = {}  # user id -> when their last socket here closed
         self.wanted: dict[Socket, set[int]] = {}  # sockets owed the current list of some rooms
@@ -278,12 +294,15 @@ class Presence:
         asked: set[int] = set().union(*wanted.values())
         if not rooms and not asked:
             return
-        members = await database_sync_to_async(_online_members)(sorted(rooms | asked), online)
+        members = await database_sync_to_async(_online_members)(
+            sorted(rooms | asked), online, self.max_members
+        )
+        rooms &= set(members)
         frames: dict[int, str] = {}
 
         def frame_for(room_id: int, slug: str) -> str:
             if room_id not in frames:
-                frames[room_id] = protocol.encode(protocol.presence_frame(slug, members.get(room_id, [])))
+                frames[room_id] = protocol.encode(protocol.presence_frame(slug, members[room_id]))
             return frames[room_id]
 
         told: set[tuple[Socket, int]] = set()
@@ -298,7 +317,7 @@ class Presence:
                 continue
             for room_id in room_ids:
                 slug = socket.rooms.get(room_id)
-                if slug is not None and (socket, room_id) not in told:
+                if slug is not None and room_id in members and (socket, room_id) not in told:
                     socket.deliver(frame_for(room_id, slug))
 
 
@@ -313,4 +332,4 @@ def make(hub: Hub, process_id: str) -> Presence | None:
         )
     else:
         store = LocalStore()
-    return Presence(hub, store, settings.CHAT_PRESENCE_GRACE)
+    return Presence(hub, store, settings.CHAT_PRESENCE_GRACE, settings.CHAT_PRESENCE_MAX_MEMBERS)

@@ -167,5 +167,16 @@ async def test_without_redis_a_process_shows_what_it_knows(redis_url):
 def test_presence_is_per_member_list(alice: User, public_room: Room) -> None:
     from chat.realtime.presence import _online_members
 
-    assert _online_members([public_room.pk], {alice.pk}) == {public_room.pk: ["alice"]}
-    assert _online_members([public_room.pk], set()) == {public_room.pk: []}
+    assert _online_members([public_room.pk], {alice.pk}, 10) == {public_room.pk: ["alice"]}
+    assert _online_members([public_room.pk], set(), 10) == {public_room.pk: []}
+    # A room over the size limit is left out (public_room has alice and bob).
+    assert _online_members([public_room.pk], {alice.pk}, 1) == {}
+
+
+async def test_a_room_over_the_size_limit_gets_no_presence(
+    connect, settings, alice, bob, public_room, private_room
+):
+    settings.CHAT_PRESENCE_MAX_MEMBERS = 1  # both rooms have two members
+    alice_socket, _ = await connect(alice)
+    await connect(bob)
+    assert await alice_socket.receive_nothing(timeout=1.0)

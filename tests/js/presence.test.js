@@ -52,3 +52,16 @@ test("showPresence puts one dot per member, and takes them away when unknown", (
   showPresence(list, state);
   assertEqual(list.querySelectorAll(".presence").length, 0);
 });
+
+test("showPresence leaves a room without a list of its own unmarked", () => {
+  const list = document.createElement("ul");
+  const item = document.createElement("li");
+  item.dataset.username = "bob";
+  list.append(item);
+  const state = new PresenceState("alice");
+  state.update("small", ["bob"]);
+  showPresence(list, state, "big"); // a big room: no presence frames for it
+  assertEqual(list.querySelectorAll(".presence").length, 0, "unknown, not online or offline");
+  showPresence(list, state, "small");
+  assertEqual(list.querySelector(".presence").dataset.presence, "online");
+});

@@ -230,7 +230,7 @@ class ChatApp {
 
   onPresence(frame) {
     if (!this.presence.update(frame.room, frame.online || [])) return;
-    showPresence(this.members?.list, this.presence);
+    showPresence(this.members?.list, this.presence, this.slug);
     if (this.directory.get(frame.room)?.direct) this.renderSidebar();
   }
 
@@ -238,7 +238,7 @@ class ChatApp {
     this.online = false;
     // Nothing is known of who is online until the server says again.
     this.presence.clear();
-    showPresence(this.members?.list, this.presence);
+    showPresence(this.members?.list, this.presence, this.slug);
     this.renderSidebar();
     this.history?.reset();
     this.typing?.clear();
@@ -332,7 +332,7 @@ class ChatApp {
       case "member_joined":
         if (frame.room === this.slug) {
           this.members?.add(frame.member);
-          showPresence(this.members?.list, this.presence);
+          showPresence(this.members?.list, this.presence, this.slug);
         }
         return undefined;
       case "presence":

@@ -53,11 +53,15 @@ export function presenceDot(online) {
   });
 }
 
-/** Mark each member of a member list (li.member[data-username]) online or offline. */
-export function showPresence(list, state) {
+/**
+ * Mark each member of a member list (li.member[data-username]) online or offline.
+ * With ``room``, only once that room has a list of its own (a big room gets none).
+ */
+export function showPresence(list, state, room = null) {
   if (!list) return;
+  const known = room === null || state.rooms.has(room);
   for (const item of list.querySelectorAll("li[data-username]")) {
-    const online = state.isOnline(item.dataset.username);
+    const online = known ? state.isOnline(item.dataset.username) : null;
     const current = item.querySelector(".presence");
     if (online === null) {
       current?.remove();
