@@ -30,8 +30,9 @@ from django.utils.translation import gettext as _
 from accounts import tokens
 from accounts.models import User
 from chat import permissions, protocol
+from chat.compiled import SAMPLE_ID, CompiledQuery
 from chat.exceptions import BadRequest, NotFound
-from chat.models import Membership, Mention, Message, Reaction, Room
+from chat.models import Membership, Mention, Message, Reaction, Room, Webhook
 from chat.rendering import MENTION_MARKUP
 
 
@@ -97,15 +98,46 @@ def room_summaries_for_users(user_ids: list[int]) -> dict[int, list[tuple[int, d
     """For each user, (room id, ROOM_SUMMARY) of each of their rooms, rooms before direct
     conversations, each by name: one read for many users (connecting, resyncing)."""
     found: dict[int, list[tuple[int, dict[str, Any]]]] = {user_id: [] for user_id in user_ids}
-    for membership, summary in _memberships_with_summaries(Membership.objects.filter(user_id__in=user_ids)):
+    if len(user_ids) == 1:
+        memberships = memberships_with_rooms(user_ids[0])
+    else:
+        memberships = list(
+            Membership.objects.filter(user_id__in=user_ids)
+            .select_related("room")
+            .order_by("user_id", "room__is_direct", "room__name")
+        )
+    for membership, summary in _with_summaries(memberships):
         found[membership.user_id].append((membership.room_id, summary))
     return found
 
 
-def _memberships_with_summaries(memberships: QuerySet[Membership]) -> list[tuple[Membership, dict[str, Any]]]:
+_MEMBERSHIP_FIELDS = [field.attname for field in Membership._meta.concrete_fields]
+_ROOM_FIELDS = [field.attname for field in Room._meta.concrete_fields]
+_memberships_of = CompiledQuery(
+    lambda user_id: (
+        Membership.objects.filter(user_id=user_id)
+        .order_by("room__is_direct", "room__name")
+        .values_list(*_MEMBERSHIP_FIELDS, *(f"room__{name}" for name in _ROOM_FIELDS))
+    ),
+    SAMPLE_ID,
+)
+
+
+def memberships_with_rooms(user_id: int) -> list[Membership]:
+    """The user's memberships, each with its room, rooms before direct conversations,
+    each by name (a read every page and every socket's hello makes: compiled once)."""
+    split = len(_MEMBERSHIP_FIELDS)
+    found = []
+    for row in _memberships_of.rows(user_id):
+        membership = Membership.from_db("default", _MEMBERSHIP_FIELDS, row[:split])
+        membership.room = Room.from_db("default", _ROOM_FIELDS, row[split:])
+        found.append(membership)
+    return found
+
+
+def _with_summaries(found: list[Membership]) -> list[tuple[Membership, dict[str, Any]]]:
     """Each membership (with its room) and its member's ROOM_SUMMARY of the room; a direct
     conversation is named after the other member."""
-    found = list(memberships.select_related("room").order_by("user_id", "room__is_direct", "room__name"))
     mentions = unread_mention_counts(found)
     direct_ids = {m.room_id for m in found if m.room.is_direct}
     members_of_direct: dict[int, list[tuple[int, str]]] = {}
@@ -135,7 +167,7 @@ class RoomPage:
 def room_page(user: User, slug: str) -> RoomPage:
     """What the room page shows, in as few reads as the common case allows: the user's
     rooms (which hold this one when they are a member), then the room alone if not."""
-    pairs = _memberships_with_summaries(Membership.objects.filter(user=user))
+    pairs = _with_summaries(memberships_with_rooms(user.pk))
     rooms = [summary for _membership, summary in pairs]
     for membership, summary in pairs:
         if membership.room.slug == slug:
@@ -174,13 +206,63 @@ def unread_mention_counts(memberships: list[Membership]) -> dict[tuple[int, int]
     return {(user_id, room_id): count for user_id, room_id, count in counted}
 
 
-def public_rooms_to_join(user: User) -> QuerySet[Room]:
-    """Public, active rooms the user is not in yet."""
-    return Room.objects.public().active().exclude(memberships__user=user).order_by("name")
+_public_rooms_to_join = CompiledQuery(
+    lambda user_id: (
+        Room.objects.public()
+        .active()
+        .exclude(memberships__user_id=user_id)
+        .order_by("name")
+        .values_list("slug", "name", "topic")
+    ),
+    SAMPLE_ID,
+)
 
 
-def room_members(room: Room) -> QuerySet[Membership]:
-    return room.memberships.select_related("user").order_by("user__username")
+def public_rooms_to_join(user: User) -> list[dict[str, str]]:
+    """Public, active rooms the user is not in yet, by name: ``slug``, ``name``, ``topic``."""
+    return [
+        {"slug": slug, "name": name, "topic": topic}
+        for slug, name, topic in _public_rooms_to_join.rows(user.pk)
+    ]
+
+
+_member_list = CompiledQuery(
+    lambda room_id: (
+        Membership.objects.filter(room_id=room_id)
+        .order_by("user__username")
+        .values_list("user__username", "user__display_name", "user__is_bot", "role")
+    ),
+    SAMPLE_ID,
+)
+
+
+def room_member_list(room: Room) -> list[dict[str, Any]]:
+    """The room's members by username, as its page lists them: ``username``, ``name``
+    (the shown name), ``bot`` and ``admin``."""
+    return [
+        {
+            "username": username,
+            "name": display_name or username,
+            "bot": bot,
+            "admin": role == Membership.Role.ADMIN,
+        }
+        for username, display_name, bot, role in _member_list.rows(room.pk)
+    ]
+
+
+_webhook_list = CompiledQuery(
+    lambda room_id: (
+        Webhook.objects.filter(room_id=room_id, revoked_at__isnull=True)
+        .order_by("name")
+        .values_list("pk", "name")
+    ),
+    SAMPLE_ID,
+)
+
+
+def room_webhook_list(room: Room) -> list[dict[str, Any]]:
+    """The room's webhooks that still work, by name: ``pk`` and ``name``."""
+    return [{"pk": pk, "name": name} for pk, name in _webhook_list.rows(room.pk)]
 
 
 def sent_message(user: User, client_id: str) -> Message | None:
@@ -228,16 +310,23 @@ def with_mentions(messages: list[Message]) -> list[Message]:
     return messages
 
 
-def frequent_reactions(user: User, *, limit: int = 8) -> list[str]:
-    """The emoji ``user`` has on messages now, most used first (ties: the most
-    recently used first), at most ``limit``: one aggregate query."""
-    return list(
-        Reaction.objects.filter(user=user)
+FREQUENT_REACTIONS = 8
+_frequent_reactions = CompiledQuery(
+    lambda user_id: (
+        Reaction.objects.filter(user_id=user_id)
         .values("emoji")
         .annotate(uses=Count("pk"), latest=Max("created_at"))
         .order_by("-uses", "-latest", "emoji")
-        .values_list("emoji", flat=True)[:limit]
-    )
+        .values_list("emoji", flat=True)[:FREQUENT_REACTIONS]
+    ),
+    SAMPLE_ID,
+)
+
+
+def frequent_reactions(user: User) -> list[str]:
+    """The emoji ``user`` has on messages now, most used first (ties: the most
+    recently used first), at most FREQUENT_REACTIONS: one aggregate query."""
+    return [emoji for (emoji,) in _frequent_reactions.rows(user.pk)]
 
 
 def changes_for(user: User, slug: str, *, after_rev: int, limit: int) -> dict[str, Any]:

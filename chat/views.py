@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import json_script
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -27,6 +29,13 @@ class AuthenticatedRequest(HttpRequest):
     """What a view behind login_required is given: a request of a signed-in user."""
 
     user: User
+
+
+@lru_cache(maxsize=1)
+def _emoji_script() -> str:
+    """The shortcode table for the page's scripts (as pairs, to keep its order in
+    JavaScript): the same on every room page, so encoded once."""
+    return json_script(list(EMOJI.items()), "chat-emoji")
 
 
 def _room_or_404(request: AuthenticatedRequest, slug: str):
@@ -67,26 +76,30 @@ def room(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         page = selectors.room_page(request.user, slug)
     except NotFound:
         raise Http404 from None
+    summary, member = page.summary, page.membership is not None
     can_manage = permissions.can_manage_members(request.user, page.room, page.membership)
+    # What the header and the composer show: plain data, the key of their cached fragments.
+    header = {
+        "slug": page.room.slug,
+        **{field: summary[field] for field in ("name", "topic", "private", "direct", "archived", "muted")},
+        "member": member,
+        "can_manage": can_manage,
+    }
     return render(
         request,
         "chat/room.html",
         {
             "room": page.room,
             "membership": page.membership,
-            "summary": page.summary,
+            "summary": summary,
+            "header": header,
             "rooms": page.rooms,
-            "members": selectors.room_members(page.room) if page.membership is not None else [],
-            "can_manage_members": can_manage,
-            "add_member_form": AddMemberForm() if can_manage else None,
+            "members": selectors.room_member_list(page.room) if member else [],
             "webhooks": (
-                list(page.room.webhooks.filter(revoked_at__isnull=True))
-                if can_manage and not page.room.is_direct
-                else []
+                selectors.room_webhook_list(page.room) if can_manage and not page.room.is_direct else []
             ),
-            # The reaction picker's choices: the shortcode table (as pairs, to keep its
-            # order in JavaScript), the user's favourites first.
-            "emoji": list(EMOJI.items()),
+            # The reaction picker's choices: the shortcode table, the user's favourites first.
+            "emoji_script": _emoji_script(),
             "frequent_reactions": selectors.frequent_reactions(request.user),
         },
     )

@@ -76,6 +76,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% url %} as Django's, remembering what it reversed (chat/templatetags/memo.py).
+            "builtins": ["chat.templatetags.memo"],
         },
     },
 ]
@@ -135,7 +137,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedStaticFilesStorage"
+            else "chatsite.storage.StaticStorage"
         )
     },
 }

@@ -67,12 +67,25 @@ def avatar_initials(name: str) -> str:
     return "".join(word[0] for word in ends).upper()
 
 
+# What a sidebar link shows of a ROOM_SUMMARY (and all that its cached fragment is keyed by).
+_LINK_FIELDS = ("slug", "name", "private", "direct", "archived", "muted", "unread", "mentions")
+
+
 @register.filter
-def sidebar_sections(rooms: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The sidebar's two lists: rooms, then direct conversations (ROOM_SUMMARY dicts)."""
+def sidebar_sections(rooms: list[dict[str, Any]], active: str = "") -> list[dict[str, Any]]:
+    """The sidebar's two lists: rooms, then direct conversations, each room (a ROOM_SUMMARY)
+    as what its link shows, ``active`` marking the room being looked at."""
+
+    def link(room: dict[str, Any]) -> dict[str, Any]:
+        return {**{field: room[field] for field in _LINK_FIELDS}, "active": room["slug"] == active}
+
     return [
-        {"key": "rooms", "title": _("Rooms"), "items": [room for room in rooms if not room["direct"]]},
-        {"key": "direct", "title": _("Direct messages"), "items": [room for room in rooms if room["direct"]]},
+        {"key": "rooms", "title": _("Rooms"), "items": [link(room) for room in rooms if not room["direct"]]},
+        {
+            "key": "direct",
+            "title": _("Direct messages"),
+            "items": [link(room) for room in rooms if room["direct"]],
+        },
     ]
 
 

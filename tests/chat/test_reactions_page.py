@@ -71,9 +71,7 @@ def test_ties_go_to_the_most_recently_used(bob: User, three_messages: list[Messa
     assert selectors.frequent_reactions(bob) == [THUMBS, EYES, PARTY]
 
 
-def test_only_the_users_own_reactions_count_and_at_most_limit(
-    alice: User, bob: User, three_messages: list[Message]
-) -> None:
+def test_only_the_users_own_reactions_count(alice: User, bob: User, three_messages: list[Message]) -> None:
     first, second, third = three_messages
     for message in three_messages:
         react(alice, message, PARTY)
@@ -82,8 +80,16 @@ def test_only_the_users_own_reactions_count_and_at_most_limit(
     react(bob, third, EYES)
 
     assert selectors.frequent_reactions(bob) == [EYES, THUMBS]
-    assert selectors.frequent_reactions(bob, limit=1) == [EYES]
     assert selectors.frequent_reactions(alice) == [PARTY]
+
+
+def test_at_most_a_few_favourites_are_offered(bob: User, three_messages: list[Message]) -> None:
+    many = ["😀", "😁", "😂", "🤣", "😃", "😄", "😅", "😆", "😉"]
+    for emoji in many:
+        react(bob, three_messages[0], emoji)
+
+    assert selectors.FREQUENT_REACTIONS == 8
+    assert len(selectors.frequent_reactions(bob)) == 8
 
 
 def test_a_reaction_taken_back_no_longer_counts(bob: User, three_messages: list[Message]) -> None:

@@ -151,8 +151,8 @@ def test_public_rooms_to_join(public_room: Room, private_room: Room, alice: User
     RoomFactory(name="Archive", created_by=alice, is_archived=True)
     RoomFactory(name="Random", slug="random", created_by=alice)
 
-    assert [r.slug for r in selectors.public_rooms_to_join(carol)] == ["general", "random"]
-    assert [r.slug for r in selectors.public_rooms_to_join(alice)] == []
+    assert [r["slug"] for r in selectors.public_rooms_to_join(carol)] == ["general", "random"]
+    assert selectors.public_rooms_to_join(alice) == []
 
 
 @pytest.mark.parametrize(
@@ -179,10 +179,27 @@ def test_room_access(
 
 
 def test_room_members_are_listed_by_username(public_room: Room, django_assert_num_queries) -> None:
-    with django_assert_num_queries(1):
-        names = [m.user.username for m in selectors.room_members(public_room)]
+    UserFactory(username="zed", display_name="", is_bot=True)
+    services.membership_add(
+        actor=public_room.created_by, room=public_room, user=User.objects.get(username="zed")
+    )
 
-    assert names == ["alice", "bob"]
+    with django_assert_num_queries(1):
+        members = selectors.room_member_list(public_room)
+
+    assert members == [
+        {"username": "alice", "name": "Alice", "bot": False, "admin": True},
+        {"username": "bob", "name": "Bob", "bot": False, "admin": False},
+        {"username": "zed", "name": "zed", "bot": True, "admin": False},
+    ]
+
+
+def test_room_webhooks_listed_are_those_not_revoked(public_room: Room, alice: User) -> None:
+    kept = services.webhook_create(actor=alice, room=public_room, name="Deploys")[0]
+    revoked = services.webhook_create(actor=alice, room=public_room, name="Alerts")[0]
+    services.webhook_revoke(actor=alice, webhook=revoked)
+
+    assert selectors.room_webhook_list(public_room) == [{"pk": kept.pk, "name": "Deploys"}]
 
 
 @pytest.mark.parametrize(("is_active", "found"), [(True, True), (False, False)])
