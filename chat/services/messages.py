@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Greatest, Lower
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -158,28 +158,74 @@ def take_rev(room_id: int) -> int:
         return cursor.fetchone()[0]
 
 
+# A batch of sends runs these statements with the rooms' rows locked, so that every
+# other writer of those rooms waits for them: they are SQL, not QuerySets, because
+# building and compiling the QuerySets took most of the time the locks were held
+# (pyinstrument, batches of 5 on PostgreSQL: 3.7 of 5.5 ms in the two CASE updates).
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
 def lock_rooms(room_slugs: Collection[str]) -> dict[str, tuple[int, int, bool]]:
     """Lock the rows of the rooms so called until the transaction ends, in the one
     order every writer takes them (by slug, and each room before its memberships),
     so that two writers never deadlock: slug -> (id, last_seq, archived)."""
-    rows = (
-        Room.objects.select_for_update()
-        .filter(slug__in=room_slugs)
-        .order_by("slug")
-        .values_list("slug", "pk", "last_seq", "is_archived")
-    )
-    return {slug: (room_id, last_seq, archived) for slug, room_id, last_seq, archived in rows}
+    slugs = sorted(room_slugs)
+    if not slugs:
+        return {}
+    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The table name is the model's own; the values are parameters.
+            f"SELECT slug, id, last_seq, is_archived FROM {Room._meta.db_table}"  # noqa: S608
+            f" WHERE slug IN ({_placeholders(len(slugs))}) ORDER BY slug{for_update}",
+            slugs,
+        )
+        rows = cursor.fetchall()
+    return {slug: (room_id, last_seq, bool(archived)) for slug, room_id, last_seq, archived in rows}
 
 
 def _poster_memberships(room_ids: Collection[int], user_ids: Collection[int]) -> dict[tuple[int, int], int]:
     """(room id, user id) -> membership id, for those of the users who are members of
     those rooms: one read for a whole batch."""
-    if not room_ids:
+    if not room_ids or not user_ids:
         return {}
-    found = Membership.objects.filter(room_id__in=room_ids, user_id__in=user_ids).values_list(
-        "room_id", "user_id", "pk"
-    )
-    return {(room_id, user_id): membership_id for room_id, user_id, membership_id in found}
+    rooms, users = sorted(room_ids), sorted(user_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT room_id, user_id, id FROM {Membership._meta.db_table}"  # noqa: S608
+            f" WHERE room_id IN ({_placeholders(len(rooms))}) AND user_id IN ({_placeholders(len(users))})",
+            [*rooms, *users],
+        )
+        rows = cursor.fetchall()
+    return {(room_id, user_id): membership_id for room_id, user_id, membership_id in rows}
+
+
+def _set_last_seqs(last_seqs: Mapping[int, int]) -> None:
+    """Room id -> its new last_seq, in one statement."""
+    ids = sorted(last_seqs)
+    cases = " ".join(["WHEN %s THEN %s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Room._meta.db_table} SET last_seq = CASE id {cases} END"  # noqa: S608
+            f" WHERE id IN ({_placeholders(len(ids))})",
+            [*(value for room_id in ids for value in (room_id, last_seqs[room_id])), *ids],
+        )
+
+
+def _advance_read_markers(read_upto: Mapping[int, int]) -> None:
+    """Membership id -> a seq its member has read: each marker moves up to it (never back),
+    in one statement."""
+    ids = sorted(read_upto)
+    cases = " ".join(["WHEN %s THEN CASE WHEN last_read_seq < %s THEN %s ELSE last_read_seq END"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Membership._meta.db_table} SET last_read_seq = CASE id {cases} END"  # noqa: S608
+            f" WHERE id IN ({_placeholders(len(ids))})",
+            [*(value for key in ids for value in (key, read_upto[key], read_upto[key])), *ids],
+        )
 
 
 def _published(message: Message, room_slug: str, mentions: Collection[str] = ()) -> Message:
@@ -198,12 +244,26 @@ def system_note(room: Room, body: str) -> Message:
 
 
 def _stored_sends(sends: Sequence[SendRequest]) -> dict[tuple[int, str], Message]:
-    """The messages already stored under these (author, client_id) pairs."""
+    """The messages already stored under these (author, client_id) pairs.
+
+    Asked of every batch, and nearly always none: first a bare SQL lookup of ids (a
+    QuerySet with its joins cost ten times as much to build as to run), then the
+    messages, with their rooms and authors, only when there are some."""
     if not sends:
         return {}
-    found = Message.objects.filter(
-        author_id__in={send.user.pk for send in sends}, client_id__in={send.client_id for send in sends}
-    ).select_related("room", "author")
+    authors = sorted({send.user.pk for send in sends})
+    client_ids = sorted({send.client_id for send in sends})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The table name is the model's own; the values are parameters.
+            f"SELECT id FROM {Message._meta.db_table} WHERE author_id IN ({_placeholders(len(authors))})"  # noqa: S608
+            f" AND client_id IN ({_placeholders(len(client_ids))})",
+            [*authors, *client_ids],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return {}
+    found = Message.objects.filter(pk__in=ids).select_related("room", "author")
     return {(message.author_id, message.client_id or ""): message for message in found if message.author_id}
 
 
@@ -294,8 +354,19 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
     names = set().union(*names_in.values())
     known = _existing_usernames(names)
     members = _members_named({sends[index].room_slug for index in fresh if names_in[index]}, names)
+    # Rendered before the rooms are locked: a refused send's rendering is wasted, but
+    # no other writer waits for any of it.
+    written = {
+        index: _write(
+            sends[index].body,
+            names_in[index],
+            known,
+            members.get(sends[index].room_slug, []),
+            sends[index].user.pk,
+        )
+        for index in fresh
+    }
     created: dict[int, Message] = {}
-    written: dict[int, _Written] = {}
     refused: list[int] = []
     with transaction.atomic():
         # The rooms are locked first, then their posters' memberships are read: a member
@@ -318,9 +389,6 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
                 refused.append(index)  # explained after the transaction (_refusal)
                 continue
             last_seq[send.room_slug] = seq = last_seq[send.room_slug] + 1
-            written[index] = _write(
-                send.body, names_in[index], known, members.get(send.room_slug, []), send.user.pk
-            )
             created[index] = Message(
                 room_id=room[0],
                 seq=seq,
@@ -334,21 +402,12 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
             numbered = {
                 open_rooms[slug][0]: seq for slug, seq in last_seq.items() if seq > open_rooms[slug][1]
             }
-            Room.objects.filter(pk__in=numbered).update(
-                last_seq=Case(*(When(pk=room_id, then=Value(seq)) for room_id, seq in numbered.items()))
-            )
+            _set_last_seqs(numbered)
             created = dict(sorted(created.items()))
             Message.objects.bulk_create(created.values())
             _mentions_store(created, written)
             # Writing in a room means having read it up to there (a marker never moves back).
-            Membership.objects.filter(pk__in=read_upto).update(
-                last_read_seq=Case(
-                    *(
-                        When(pk=membership_id, then=Greatest(F("last_read_seq"), Value(seq)))
-                        for membership_id, seq in read_upto.items()
-                    )
-                )
-            )
+            _advance_read_markers(read_upto)
         for index, message in created.items():
             _published(message, sends[index].room_slug, written[index].mentioned.values())
     return created, refused

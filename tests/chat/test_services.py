@@ -278,9 +278,9 @@ def test_a_batch_locks_rooms_in_one_order_whatever_the_order_of_arrival(
     [locking] = [
         sql
         for sql in (query["sql"] for query in queries.captured_queries)
-        if sql.startswith("SELECT") and 'FROM "chat_room"' in sql
+        if sql.startswith("SELECT") and "FROM chat_room " in sql
     ]
-    assert locking.startswith('SELECT "chat_room"."slug"') and "ORDER BY 1 ASC" in locking
+    assert "ORDER BY slug" in locking
     if connection.features.has_select_for_update:
         assert "FOR UPDATE" in locking
     assert [(o.message.room.slug, o.message.seq) for o in outcomes] == [
