@@ -11,6 +11,7 @@ The OpenAPI description is at /api/openapi.json, browsable at /api/docs.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -79,13 +80,23 @@ def _chat_error(request: HttpRequest, error: ChatError) -> HttpResponse:
 _BODY_LENGTH = {"string_too_short", "string_too_long", "string_pattern_mismatch"}
 
 
+def _nul_in_body(request: HttpRequest) -> bool:
+    """Whether the posted JSON's body holds a NUL: malformed text, whatever its length
+    (its pattern says both, and the framework does not say which part failed)."""
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and "\x00" in str(data.get("body", ""))
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     about_length = [
         tuple(item.get("loc", ()))[-1:] == ("body",) and item.get("type") in _BODY_LENGTH
         for item in error.errors
     ]
-    if about_length and all(about_length):
+    if about_length and all(about_length) and not _nul_in_body(request):
         return _chat_error(request, TooLong())
     where = ", ".join(".".join(str(part) for part in item.get("loc", ())) for item in error.errors)
     return _error(
@@ -169,13 +180,14 @@ def _no_nul(value: str) -> str:
 
 
 def _body() -> Any:
-    """A body as the services take it: 1 to CHAT_MAX_BODY characters, not only whitespace."""
-    return Field(min_length=1, max_length=settings.CHAT_MAX_BODY, pattern=r"\S")
+    """A body as the services take it: 1 to CHAT_MAX_BODY characters, not only whitespace,
+    no NUL (said in the description too, so that its readers do not send one)."""
+    return Field(min_length=1, max_length=settings.CHAT_MAX_BODY, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")
 
 
 class MessageIn(Schema):
     body: str = _body()
-    client_id: str = Field(min_length=1, max_length=protocol.CLIENT_ID_MAX)
+    client_id: str = Field(min_length=1, max_length=protocol.CLIENT_ID_MAX, pattern=r"^[^\x00]*$")
 
     _text = field_validator("body", "client_id")(_no_nul)
 

@@ -1,5 +1,9 @@
 """Writing messages: send (one, or a batch in one transaction), edit, delete.
 
+A send may be a reply (``parent_seq``): a message of the room like any other,
+in the thread of the message it answers, whose summary changes with it in the
+same transaction (chat.services.threads).
+
 A message's ``@username`` mentions of the room's members are stored with it
 (``Mention``): a name matches a member's username exactly or, failing that, one
 member's ignoring case. Others (non-members, the author) are only rendered.
@@ -23,6 +27,7 @@ from chat.exceptions import ChatError, Forbidden, TooLong
 from chat.models import Membership, Mention, Message, Reaction, Room
 from chat.realtime import metrics
 from chat.rendering import mentioned_names, render_body
+from chat.services import threads
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,10 @@ class SendRequest:
     room_slug: str
     body: str
     client_id: str
+    # A reply: the seq of the message it answers (a reply to a reply joins its thread);
+    # also_to_room shows it in the room's main timeline too.
+    parent_seq: int | None = None
+    also_to_room: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +175,18 @@ def take_rev(room_id: int) -> int:
 
 def _placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
+
+
+def lock_room(room_id: int) -> None:
+    """Lock the room's row until the transaction ends, as lock_rooms does."""
+    if not connection.features.has_select_for_update:
+        return  # SQLite: every write transaction holds the whole database (IMMEDIATE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The table name is the model's own, not input.
+            f"SELECT id FROM {Room._meta.db_table} WHERE id = %s FOR UPDATE",  # noqa: S608
+            [room_id],
+        )
 
 
 def lock_rooms(room_slugs: Collection[str]) -> dict[str, tuple[int, int, bool]]:
@@ -325,15 +346,17 @@ def messages_create(*, sends: Sequence[SendRequest]) -> list[SendResult | ChatEr
             first_of[key] = index
             fresh.append(index)
     try:
-        created, refused = _insert_batch(sends, fresh)
+        created, refused, errors = _insert_batch(sends, fresh)
     except IntegrityError:
         # Another socket stored one of these client_ids at the same moment: the
         # batch rolled back whole; take the requests one at a time.
-        created, refused = {}, []
+        created, refused, errors = {}, [], {}
         for index in fresh:
             outcomes[index] = _create_one(sends[index])
     for index, message in created.items():
         outcomes[index] = SendResult(message, created=True)
+    for index, refusal in errors.items():
+        outcomes[index] = refusal
     for index in refused:
         try:
             outcomes[index] = _refusal(sends[index])
@@ -347,9 +370,59 @@ def messages_create(*, sends: Sequence[SendRequest]) -> list[SendResult | ChatEr
     return outcomes  # type: ignore[return-value]
 
 
-def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[int, Message], list[int]]:
+def _thread_roots(
+    sends: Sequence[SendRequest], replies: list[int], rooms: Mapping[str, tuple[int, int, bool]]
+) -> dict[tuple[int, int], Message | ChatError]:
+    """(room id, parent seq) -> the first message of the thread a reply to it joins, or
+    why there is none, for each reply among ``sends``. Read with the rooms locked: every
+    writer of a room's messages locks the room first (lock_message), so none of them
+    can change (be deleted) before the batch commits."""
+    asked: set[tuple[int, int]] = set()
+    for index in replies:
+        room, parent_seq = rooms.get(sends[index].room_slug), sends[index].parent_seq
+        if room is not None and parent_seq is not None:
+            asked.add((room[0], parent_seq))
+    if not asked:
+        return {}
+    found = {
+        (message.room_id, message.seq): message
+        for message in Message.objects.filter(
+            room_id__in={room_id for room_id, _seq in asked}, seq__in={seq for _room_id, seq in asked}
+        ).select_related("thread")
+    }
+    roots: dict[tuple[int, int], Message | ChatError] = {}
+    for key in asked:
+        try:
+            roots[key] = permissions.check_can_reply_to(found.get(key))
+        except ChatError as error:
+            roots[key] = error
+    return roots
+
+
+def _replies_store(created: Mapping[int, Message]) -> list[Message]:
+    """Count the replies among ``created`` (just inserted) in their threads' summaries,
+    each change with the room's next rev, and note who takes part in them; returns the
+    first messages that changed. Call with the rooms locked."""
+    replies = sorted((m for m in created.values() if m.thread is not None), key=lambda m: (m.room_id, m.seq))
+    if not replies:
+        return []
+    roots: dict[int, Message] = {}
+    for reply in replies:
+        root = roots.setdefault(reply.thread_id, reply.thread)  # type: ignore[arg-type]
+        reply.thread = root  # the same object for every reply to it, so counts add up
+        threads.note_reply(root, reply, reply.author.username if reply.author else "")
+    for root in roots.values():
+        root.rev = take_rev(root.room_id)
+        root.save(update_fields=threads.SUMMARY_FIELDS)
+    threads.participants_store(roots.values(), replies)
+    return list(roots.values())
+
+
+def _insert_batch(
+    sends: Sequence[SendRequest], fresh: list[int]
+) -> tuple[dict[int, Message], list[int], dict[int, ChatError]]:
     if not fresh:
-        return {}, []
+        return {}, [], {}
     names_in = {index: mentioned_names(sends[index].body) for index in fresh}
     names = set().union(*names_in.values())
     known = _existing_usernames(names)
@@ -368,6 +441,7 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
     }
     created: dict[int, Message] = {}
     refused: list[int] = []
+    errors: dict[int, ChatError] = {}
     with transaction.atomic():
         # The rooms are locked first, then their posters' memberships are read: a member
         # removed (or a room archived) by a transaction that committed before the lock
@@ -379,6 +453,8 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
             {sends[index].user.pk for index in fresh},
         )
         last_seq = {slug: seq for slug, (_id, seq, _archived) in open_rooms.items()}
+        replying = [index for index in fresh if sends[index].parent_seq is not None]
+        roots = _thread_roots(sends, replying, open_rooms) if replying else {}
         read_upto: dict[int, int] = {}  # membership id -> the seq its member wrote last
         # Within a room, the sends keep their order of arrival.
         for index in sorted(fresh, key=lambda index: (sends[index].room_slug, index)):
@@ -388,6 +464,10 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
             if room is None or membership_id is None:
                 refused.append(index)  # explained after the transaction (_refusal)
                 continue
+            root = roots.get((room[0], send.parent_seq)) if send.parent_seq is not None else None
+            if isinstance(root, ChatError):
+                errors[index] = root  # refused before it takes a seq, so none is left out
+                continue
             last_seq[send.room_slug] = seq = last_seq[send.room_slug] + 1
             created[index] = Message(
                 room_id=room[0],
@@ -396,6 +476,9 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
                 body=send.body,
                 html=written[index].html,
                 client_id=send.client_id,
+                thread=root,
+                parent_seq=root.seq if root is not None else None,
+                also_to_room=root is not None and send.also_to_room,
             )
             read_upto[membership_id] = seq
         if created:
@@ -408,14 +491,27 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
             _mentions_store(created, written)
             # Writing in a room means having read it up to there (a marker never moves back).
             _advance_read_markers(read_upto)
+        changed = _replies_store(created) if roots else []
         for index, message in created.items():
             _published(message, sends[index].room_slug, written[index].mentioned.values())
-    return created, refused
+        _threads_published(changed, {room_id: slug for slug, (room_id, _seq, _a) in open_rooms.items()})
+    return created, refused, errors
+
+
+def _threads_published(roots: list[Message], slugs: Mapping[int, str]) -> None:
+    """After the messages: each changed thread's summary to its room, then their unread
+    counts to those taking part."""
+    by_room: dict[int, dict[int, int]] = {}
+    for root in roots:
+        events.thread_updated(root.room_id, slugs[root.room_id], root)
+        by_room.setdefault(root.room_id, {})[root.pk] = root.seq
+    for room_id, changed in by_room.items():
+        threads.unread_published(room_id, slugs[room_id], changed)
 
 
 def _create_one(send: SendRequest) -> SendResult | ChatError:
     try:
-        created, _refused = _insert_batch([send], [0])
+        created, _refused, errors = _insert_batch([send], [0])
     except IntegrityError:
         stored = selectors.sent_message(send.user, send.client_id)
         if stored is None:
@@ -423,18 +519,30 @@ def _create_one(send: SendRequest) -> SendResult | ChatError:
         return _as_resend(send, stored)
     if created:
         return SendResult(created[0], created=True)
+    if errors:
+        return errors[0]
     try:
         return _refusal(send)
     except _Resent as resent:
         return resent.result
 
 
-def message_create(*, user: User, room_slug: str, body: str, client_id: str) -> SendResult:
-    """Post ``body`` as ``user``. A repeated ``client_id`` returns the stored message.
+def message_create(
+    *,
+    user: User,
+    room_slug: str,
+    body: str,
+    client_id: str,
+    parent_seq: int | None = None,
+    also_to_room: bool = False,
+) -> SendResult:
+    """Post ``body`` as ``user`` (a reply to message ``parent_seq``, if given). A repeated
+    ``client_id`` returns the stored message.
 
     Callers rate-limit first (chat.ratelimit), on the event loop.
     """
-    [outcome] = messages_create(sends=[SendRequest(user, room_slug, body, client_id)])
+    request = SendRequest(user, room_slug, body, client_id, parent_seq=parent_seq, also_to_room=also_to_room)
+    [outcome] = messages_create(sends=[request])
     if isinstance(outcome, ChatError):
         raise outcome
     return outcome
@@ -456,7 +564,7 @@ def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
     with transaction.atomic():
         # The row may have changed since it was read (deleted from another tab, or
         # by a moderator): lock it and decide again, so a delete always wins.
-        message = permissions.check_can_edit_message(user, lock_message(message.pk))
+        message = permissions.check_can_edit_message(user, lock_message(message.pk, room.pk))
         message.body = body
         message.html = written.html
         message.edited_at = timezone.now()
@@ -479,7 +587,7 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
     if message.is_deleted:
         return message
     with transaction.atomic():
-        message = lock_message(message.pk)
+        message = lock_message(message.pk, room.pk)
         if message.is_deleted:  # deleted meanwhile: one tombstone, one event
             return message
         message.body = ""
@@ -493,11 +601,29 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
         # A tombstone mentions no one: it leaves the mention counts and the mentions page.
         Mention.objects.filter(message=message).delete()
         events.message_deleted(room.pk, room.slug, seq)
+        if message.thread_id is not None:
+            _reply_deleted(room, message.thread_id)
     return message
 
 
-def lock_message(message_id: int) -> Message:
-    """The message, read again with its row locked until the transaction ends."""
+def _reply_deleted(room: Room, thread_id: int) -> None:
+    """A reply went: its thread's summary, its room and those taking part hear it."""
+    root = Message.objects.select_for_update(of=("self",)).get(pk=thread_id)  # its room is locked already
+    threads.recount(root)
+    root.rev = take_rev(room.pk)
+    root.save(update_fields=threads.SUMMARY_FIELDS)
+    events.thread_updated(room.pk, room.slug, root)
+    threads.unread_published(room.pk, room.slug, {root.pk: root.seq})
+
+
+def lock_message(message_id: int, room_id: int | None = None) -> Message:
+    """The message, read again with its row locked until the transaction ends, after its
+    room's row (``room_id``, read here if not given): every writer of a room's messages
+    locks the room first, as a batch of sends does before it changes the first message
+    of a thread it replies in, so that two writers never wait for each other."""
+    if room_id is None:
+        room_id = Message.objects.filter(pk=message_id).values_list("room_id", flat=True).get()
+    lock_room(room_id)
     # Only the message row: its author (nullable, an outer join) is read, not locked.
     return Message.objects.select_for_update(of=("self",)).select_related("author").get(pk=message_id)
 

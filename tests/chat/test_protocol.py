@@ -217,6 +217,7 @@ def test_the_message_object() -> None:
         "client_id": "c1",
         "mentions": [],
         "reactions": [],
+        "parent_seq": None,
     }
 
 
@@ -252,6 +253,7 @@ def test_a_room_summary() -> None:
         "unread": 5,
         "mentions": 0,
         "muted": False,
+        "thread_unread": 0,
         "can": ["leave", "manage_members", "manage_room", "mute"],
     }
     assert protocol.room_summary(room, membership, mentions=2)["mentions"] == 2
