@@ -148,6 +148,7 @@ class MessageOut(Schema):
     client_id: str | None
     mentions: list[str]
     reactions: list[ReactionOut]
+    parent_seq: int | None = Field(None, description="A reply: the seq of its thread's first message.")
 
 
 class RoomOut(Schema):

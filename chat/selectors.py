@@ -675,3 +675,49 @@ def mentions_of(user: User, *, page: int = 1, per_page: int = MENTIONS_PAGE_SIZE
     has_next = len(found) > per_page
     results = _results_readable_by(user, found[:per_page])
     return MessageSearchPage(results, page, has_previous=page > 1, has_next=has_next)
+
+
+THREADS_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadResult:
+    message: Message  # the thread's first message, with its room and author
+    room_name: str  # a direct conversation is named after the other member
+    unread: int  # the replies the user has not read there
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadsPage:
+    results: list[ThreadResult]
+    number: int
+    has_previous: bool
+    has_next: bool
+
+
+def threads_of(user: User, *, page: int = 1, per_page: int = THREADS_PAGE_SIZE) -> ThreadsPage:
+    """Page ``page`` (from 1) of the threads ``user`` takes part in, in the rooms they are
+    a member of now, the latest reply first (threads whose replies are all deleted
+    last), each with their unread replies there (one aggregate query for the page)."""
+    offset = (page - 1) * per_page
+    found = list(
+        ThreadParticipant.objects.filter(user=user, thread__room__memberships__user_id=F("user_id"))
+        .select_related("thread__room", "thread__author")
+        .order_by(F("thread__last_reply_at").desc(nulls_last=True), "-thread_id")[
+            offset : offset + per_page + 1
+        ]
+    )
+    has_next = len(found) > per_page
+    roots = [participant.thread for participant in found[:per_page]]
+    counted = (
+        _threads_unread(Q(user=user, thread__in=roots))
+        .values_list("thread_id")
+        .annotate(count=Count("thread__replies"))
+        .order_by()
+    )
+    unread = dict(counted)
+    names = direct_partner_names(user, [root.room for root in roots])
+    results = [
+        ThreadResult(root, names.get(root.room_id, root.room.name), unread.get(root.pk, 0)) for root in roots
+    ]
+    return ThreadsPage(results, page, has_previous=page > 1, has_next=has_next)
