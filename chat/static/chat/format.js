@@ -80,6 +80,15 @@ export const text = {
   emojiSearch: "Search emoji",
   emojiList: "Emoji",
   emojiNone: "No emoji found.",
+  // Threads (threads.js)
+  replyInThread: "Reply in thread",
+  replies: (n) => (n === 1 ? "1 reply" : `${n.toLocaleString()} replies`),
+  unreadReplies: (n) => (n === 1 ? "1 unread reply" : `${n.toLocaleString()} unread replies`),
+  lastReply: (time) => `Last reply ${time}`,
+  viewThread: "View thread",
+  repliedInThread: "Replied in a thread",
+  alsoSentToRoom: "Also sent to the room",
+  threadGone: "This thread is not there (any more).",
 };
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });

@@ -26,7 +26,11 @@ export class MessageListView {
    * onRetry(clientId); onDiscard(clientId); onScrolled() (after any scroll, to mark what was seen read);
    * onReact(seq, emoji); onUnreact(seq, emoji); nameFor(username) -> the name to show (who reacted);
    * emoji (the server's [shortcode, emoji] pairs) and frequent (the user's most used emoji), for the picker;
-   * popovers (optional: the page's Popovers, so the actions menu closes like the others).
+   * popovers (optional: the page's Popovers, so the actions menu closes like the others);
+   * threads: show each thread's summary under its first message, and offer "Reply in thread"
+   * (the room's main list; threads.js); onOpenThread(seq, opener): open the thread of message seq;
+   * threadUnread(seq): my unread replies in the thread of message seq, as last heard;
+   * idPrefix: of the messages' element ids, so that two lists of one page never share one.
    */
   constructor(options) {
     this.onEditClosed = () => {};
@@ -35,6 +39,10 @@ export class MessageListView {
     this.nameFor = (username) => username;
     this.emoji = [];
     this.frequent = [];
+    this.threads = false;
+    this.onOpenThread = () => {};
+    this.threadUnread = () => 0;
+    this.idPrefix = "msg-";
     Object.assign(this, options);
     this.elements = new Map(); // seq -> element
     this.pendingElements = new Map(); // client_id -> element
@@ -74,6 +82,24 @@ export class MessageListView {
     this.jumpButton.addEventListener("click", () => this.scrollToBottom());
   }
 
+  /** Forget every message shown (the list is to show another log: threads.js). */
+  clear() {
+    if (this.picker.isOpen()) this.picker.close();
+    this.closeActionMenu();
+    for (const element of [...this.elements.values(), ...this.pendingElements.values()]) element.remove();
+    this.elements.clear();
+    this.pendingElements.clear();
+    this.editing = null;
+    this.confirming = null;
+    this.revealSeq = 0;
+    this.newestSeq = 0;
+    this.current = 0;
+    this.roving = null;
+    this.loadingOlder = false;
+    this.jumpButton.hidden = true;
+    this.historyStatus.dataset.state = "";
+  }
+
   /** Bring the DOM in line with the log and the outbox. */
   render(log, pending, { stickToBottom = false, online = true } = {}) {
     const scroll = this.captureScroll();
@@ -86,7 +112,7 @@ export class MessageListView {
     let dividerPlaced = false;
     for (const message of messages) {
       let element = this.elements.get(message.seq);
-      const key = renderKey(message, perms, this.me);
+      const key = `${renderKey(message, perms, this.me)}|${this.threads ? this.threadUnread(message.seq) : ""}`;
       // An open editor or delete question keeps its element, unless the message is gone.
       const held = !message.deleted && (this.editing === message.seq || this.confirming === message.seq);
       if (!element || (element.dataset.key !== key && !held)) {
@@ -155,7 +181,7 @@ export class MessageListView {
       className: classes.join(" "),
       dataset: { testid: "message", seq: String(message.seq), author: system ? "" : message.author.username },
       // Reached by the keyboard: one message of the list takes Tab (see updateRoving).
-      attrs: { id: `msg-${message.seq}`, tabindex: "-1" },
+      attrs: { id: `${this.idPrefix}${message.seq}`, tabindex: "-1" },
     });
 
     const time = el("time", {
@@ -213,9 +239,12 @@ export class MessageListView {
       avatar(name, message.author.username),
       el("time", { className: "msg__gutter-time", text: gutterTime(created), attrs: { "aria-hidden": "true" } }),
     );
-    article.append(gutter, el("div", { className: "msg__main" }, meta, body, this.reactionsRow(message, perms)));
+    article.append(
+      gutter,
+      el("div", { className: "msg__main" }, this.threadLabel(message), meta, body, this.reactionsRow(message, perms), this.threadRow(message)),
+    );
 
-    const actions = messageActions(message, mine, perms);
+    const actions = messageActions(message, mine, perms, this.threads);
     if (actions) article.append(actions);
     return article;
   }
@@ -237,6 +266,54 @@ export class MessageListView {
       created - parseTime(previous.created_at) < GROUP_WINDOW_MS;
     element.classList.toggle("msg--continued", Boolean(continued));
     element.classList.toggle("msg--picking", this.picker.isOpen() && this.picker.seq === message.seq);
+  }
+
+  // Threads ------------------------------------------------------------------
+
+  /** Under a thread's first message in the room's list: its replies, who wrote the last ones, when. */
+  threadRow(message) {
+    if (!this.threads || message.last_reply_seq == null) return null;
+    const count = message.reply_count || 0;
+    const unread = this.threadUnread(message.seq);
+    const repliers = (message.repliers || []).map((username) => avatar(this.nameFor(username), username));
+    const parts = [
+      el("span", { className: "thread-summary__avatars", attrs: { "aria-hidden": "true" } }, ...repliers),
+      el("span", { className: "thread-summary__count", text: text.replies(count) }),
+      unread ? el("span", { className: "badge thread-summary__unread", text: String(unread), attrs: { "aria-label": text.unreadReplies(unread) } }) : null,
+      message.last_reply_at
+        ? el("span", { className: "thread-summary__when", text: text.lastReply(shortTime(parseTime(message.last_reply_at))) })
+        : null,
+    ];
+    return el(
+      "button",
+      {
+        className: "thread-summary",
+        dataset: { action: "open-thread", thread: String(message.seq), testid: "thread-summary" },
+        attrs: { type: "button", title: text.viewThread },
+      },
+      ...parts,
+    );
+  }
+
+  /** What opens the thread of message ``seq`` here (its summary, else the message), or null. */
+  threadOpener(seq) {
+    const article = this.elements.get(seq);
+    if (!article || !article.isConnected) return null;
+    return article.querySelector("[data-action=open-thread]") ?? article;
+  }
+
+  /** Above a reply: in the room's list (also sent to the room), the way to its thread; in the thread, that it went to the room too. */
+  threadLabel(message) {
+    if (message.parent_seq == null) return null;
+    if (!this.threads) {
+      return message.also_to_room ? el("span", { className: "msg__thread-label", text: text.alsoSentToRoom }) : null;
+    }
+    return el("button", {
+      className: "link-button msg__thread-label",
+      text: text.repliedInThread,
+      dataset: { action: "open-thread", thread: String(message.parent_seq), testid: "reply-thread-link" },
+      attrs: { type: "button" },
+    });
   }
 
   // Reactions --------------------------------------------------------------
@@ -410,7 +487,11 @@ export class MessageListView {
     const seq = Number(article.dataset.seq);
     const action = button.dataset.action;
     if (this.actionMenu && this.actionMenu.contains(button)) this.closeActionMenu();
-    if (action === "edit") this.startEditing(article, seq);
+    if (action === "open-thread" || action === "reply-in-thread") {
+      const message = this.lookup(seq);
+      const thread = button.dataset.thread ? Number(button.dataset.thread) : message?.parent_seq ?? seq;
+      this.onOpenThread(thread, article.contains(button) && button.isConnected ? button : article);
+    } else if (action === "edit") this.startEditing(article, seq);
     else if (action === "react-add") this.openPicker(article, seq, article.contains(button) ? button : article);
     else if (action === "toggle-reaction") this.toggleReaction(seq, button.dataset.emoji);
     else if (action === "delete") this.askToDelete(article, seq);
@@ -480,7 +561,7 @@ export class MessageListView {
     const message = this.lookup(Number(article.dataset.seq));
     if (!message || this.editing === message.seq || this.confirming === message.seq) return;
     const mine = Boolean(message.author && message.author.username === this.me);
-    const actions = allowedActions(message, mine, this.permissions());
+    const actions = allowedActions(message, mine, this.permissions(), this.threads);
     if (!actions.length) return;
     const items = actions.map(({ action, label, danger }) =>
       el("button", {
@@ -615,7 +696,7 @@ export class MessageListView {
     if (this.editing !== null) this.stopEditing();
     if (this.confirming !== null) this.stopAsking();
     this.confirming = seq;
-    const promptId = `delete-prompt-${seq}`;
+    const promptId = `${this.idPrefix}delete-prompt-${seq}`;
     const cancel = el("button", {
       className: "button button--small button--quiet",
       text: text.cancel,
@@ -755,7 +836,7 @@ export class MessageListView {
 }
 
 /** What the user may do to ``message``: the row of buttons and the menu both offer these. */
-function allowedActions(message, mine, perms) {
+function allowedActions(message, mine, perms, threads = false) {
   if (message.deleted || message.provisional || !message.author) return [];
   const can = perms.can;
   const actions = [];
@@ -763,14 +844,17 @@ function allowedActions(message, mine, perms) {
   if (can.includes("react")) {
     actions.push({ action: "react-add", label: text.addReaction, danger: false, icon: "smile-plus" });
   }
+  if (threads && can.includes("send")) {
+    actions.push({ action: "reply-in-thread", label: text.replyInThread, danger: false, icon: "threads" });
+  }
   if ((mine && can.includes("delete")) || can.includes("delete_others")) {
     actions.push({ action: "delete", label: text.delete, danger: true });
   }
   return actions;
 }
 
-function messageActions(message, mine, perms) {
-  const buttons = allowedActions(message, mine, perms).map(({ action, label, danger, icon: name }) =>
+function messageActions(message, mine, perms, threads = false) {
+  const buttons = allowedActions(message, mine, perms, threads).map(({ action, label, danger, icon: name }) =>
     name
       ? el(
           "button",
@@ -811,6 +895,12 @@ function renderKey(message, perms, me) {
     mine,
     perms.can.join(","),
     JSON.stringify(message.reactions || []),
+    message.parent_seq ?? "",
+    message.also_to_room ?? "",
+    message.reply_count ?? "",
+    message.last_reply_seq ?? "",
+    message.last_reply_at ?? "",
+    JSON.stringify(message.repliers || []),
   ].join("|");
 }
 

@@ -41,8 +41,10 @@ export class Outbox {
     this.restore();
   }
 
-  add(room, body) {
+  /** A message to send; ``reply``: {parent_seq, also_to_room} for a reply in a thread. */
+  add(room, body, reply = null) {
     const entry = { client_id: newClientId(), room, body, state: "queued", error: "", createdAt: Date.now() };
+    if (reply) Object.assign(entry, { parent_seq: reply.parent_seq, also_to_room: Boolean(reply.also_to_room) });
     this.entries.set(entry.client_id, entry);
     this.sendNext();
     this.changed();
@@ -142,6 +144,10 @@ export class Outbox {
     }
     if (!next) return;
     const frame = { type: "send", room: next.room, body: next.body, client_id: next.client_id };
+    if (Number.isSafeInteger(next.parent_seq)) {
+      frame.parent_seq = next.parent_seq;
+      if (next.also_to_room) frame.also_to_room = true;
+    }
     if (this.send(frame)) next.state = "sent";
   }
 
@@ -157,13 +163,14 @@ export class Outbox {
 
   persist() {
     try {
-      const saved = [...this.entries.values()].map(({ client_id, room, body, state, error, createdAt }) => ({
+      const saved = [...this.entries.values()].map(({ client_id, room, body, state, error, createdAt, parent_seq, also_to_room }) => ({
         client_id,
         room,
         body,
         state: state === "failed" ? "failed" : "queued",
         error: state === "failed" ? error : "",
         createdAt,
+        ...(Number.isSafeInteger(parent_seq) ? { parent_seq, also_to_room: Boolean(also_to_room) } : {}),
       }));
       window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(saved));
     } catch {

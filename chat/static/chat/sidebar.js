@@ -1,4 +1,5 @@
-// The sidebar's lists of rooms and direct conversations, with unread badges.
+// The sidebar's lists of rooms and direct conversations, with unread badges, and
+// the Threads entry with the unread replies in the user's threads.
 // The server renders the first version (chat/_sidebar.html); this keeps it
 // up to date, reusing one element per room so focus is not lost.
 
@@ -17,9 +18,11 @@ export class SidebarView {
     };
     this.items = new Map();
     for (const item of root.querySelectorAll("li[data-slug]")) this.items.set(item.dataset.slug, item);
+    this.threadsLink = root.querySelector("[data-testid=threads-link]");
   }
 
   render(directory) {
+    this.renderThreads(directory.totalThreadUnread());
     const sections = directory.sections();
     const seen = new Set();
     for (const [section, rooms] of Object.entries(sections)) {
@@ -61,6 +64,16 @@ export class SidebarView {
         this.items.delete(slug);
       }
     }
+  }
+
+  renderThreads(unread) {
+    if (!this.threadsLink) return;
+    const badge = this.threadsLink.querySelector("[data-testid=threads-unread]");
+    if (badge.textContent === String(unread) && badge.hidden === (unread === 0)) return;
+    badge.textContent = String(unread);
+    badge.setAttribute("aria-label", text.unreadReplies(unread));
+    badge.hidden = unread === 0;
+    this.threadsLink.classList.toggle("has-unread", unread > 0);
   }
 
   link(room, unread, online = null, mentions = 0) {
