@@ -494,7 +494,8 @@ def _insert_batch(
         changed = _replies_store(created) if roots else []
         for index, message in created.items():
             _published(message, sends[index].room_slug, written[index].mentioned.values())
-        _threads_published(changed, {room_id: slug for slug, (room_id, _seq, _a) in open_rooms.items()})
+        if changed:
+            _threads_published(changed, {room_id: slug for slug, (room_id, _seq, _a) in open_rooms.items()})
     return created, refused, errors
 
 
