@@ -22,7 +22,7 @@ from chat import events, permissions, protocol, selectors
 from chat.exceptions import ChatError, Forbidden, TooLong
 from chat.models import Membership, Mention, Message, Reaction, Room
 from chat.realtime import metrics
-from chat.rendering import mentioned_names, render_body
+from chat.rendering import mention_runs, mentioned_names, render_body
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,28 +89,34 @@ class _Written:
     mentioned: dict[int, str] = field(default_factory=dict)
 
 
-def _write(body: str, names: set[str], existing: set[str], members: list[Member], author_id: int) -> _Written:
-    """Render ``body`` (whose mentioned names are ``names``) and resolve its mentions.
+def _write(body: str, existing: set[str], members: list[Member], author_id: int) -> _Written:
+    """Render ``body`` and resolve its mentions, given the users among its mentioned
+    names (``existing``) and the room's members so called, ignoring case.
 
     A name is the member so called, else the user so called (rendered, not stored:
     not in the room), else the one member so called ignoring case; several members
-    so called ignoring case and none exactly is no one."""
+    so called ignoring case and none exactly is no one. Of the names one "@" may
+    mention (rendering.mention_candidates), the longest that is someone wins."""
     exact = {username: user_id for user_id, username in members}
     by_fold: dict[str, list[Member]] = {}
     for member in members:
         by_fold.setdefault(member[1].casefold(), []).append(member)
     known: dict[str, str] = {}
     mentioned: dict[int, str] = {}
-    for name in names:
-        if name in exact:
-            known[name] = name
-            mentioned[exact[name]] = name
-        elif name in existing:
-            known[name] = name
-        elif len(folded := by_fold.get(name.casefold(), [])) == 1:
-            user_id, username = folded[0]
-            known[name] = username
-            mentioned[user_id] = username
+    for candidates in mention_runs(body):
+        for name in candidates:
+            if name in exact:
+                known[name] = name
+                mentioned[exact[name]] = name
+            elif name in existing:
+                known[name] = name
+            elif len(folded := by_fold.get(name.casefold(), [])) == 1:
+                user_id, username = folded[0]
+                known[name] = username
+                mentioned[user_id] = username
+            else:
+                continue
+            break
     mentioned.pop(author_id, None)
     return _Written(render_body(body, known), mentioned)
 
@@ -305,9 +311,7 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
                 refused.append(index)
                 continue
             room_id, seq = taken
-            written[index] = _write(
-                send.body, names_in[index], known, members.get(send.room_slug, []), send.user.pk
-            )
+            written[index] = _write(send.body, known, members.get(send.room_slug, []), send.user.pk)
             created[index] = Message(
                 room_id=room_id,
                 seq=seq,
@@ -364,11 +368,7 @@ def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
     check_body(body)
     names = mentioned_names(body)
     written = _write(
-        body,
-        names,
-        _existing_usernames(names),
-        _members_named([room.slug], names).get(room.slug, []),
-        user.pk,
+        body, _existing_usernames(names), _members_named([room.slug], names).get(room.slug, []), user.pk
     )
     with transaction.atomic():
         # The row may have changed since it was read (deleted from another tab, or
