@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Trim
 from django.utils.text import slugify
@@ -62,9 +64,30 @@ def slug_is_reserved(slug: str) -> bool:
     return slug.startswith(DIRECT_SLUG_PREFIX)
 
 
+# Han characters (the CJK Unified Ideographs and their extensions and compatibility forms).
+_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+def slug_from_name(name: str) -> str:
+    """The address a room called ``name`` would take, before numbering: ASCII letters,
+    digits and hyphens, with Chinese characters written in pinyin ("产品讨论" is
+    ``chan-pin-tao-lun``), or "" when nothing of it can be written so.
+
+    Pinyin keeps every address ASCII, as the URL patterns, the protocol and every
+    client already take them, and readable. pypinyin reads whole words, so that a
+    character with several readings gets the one of its word (重庆 is chong-qing);
+    its dictionaries are loaded on the first such name only (they take some 50 MB).
+    """
+    if _HAN_RE.search(name):
+        from pypinyin import lazy_pinyin
+
+        name = " ".join(lazy_pinyin(name))
+    return slugify(name)
+
+
 def _unique_slug(name: str) -> str:
     """A free address made from ``name``, never a reserved one."""
-    base = (slugify(name) or "room")[:56].strip("-")
+    base = (slug_from_name(name) or "room")[:56].strip("-")
     # "dm" itself is free, but its numbered variants (dm-2) are not: move both aside.
     if slug_is_reserved(f"{base}-"):
         base = f"room-{base}"[:56].strip("-")
