@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja import Path as PathParam
 from ninja import Query as QueryParam
@@ -23,6 +24,7 @@ from ninja.security import HttpBearer
 from pydantic import field_validator
 
 from accounts import tokens
+from accounts.languages import language_for
 from accounts.models import User
 from chat import protocol, ratelimit, selectors, services
 from chat.exceptions import ChatError, RateLimited, TooLong
@@ -46,6 +48,9 @@ class TokenAuth(HttpBearer):
         if found is None:
             return None
         request.user = found[0]
+        # Known only now (the middleware saw no session): the answers in the user's language.
+        translation.activate(language_for(found[0], request.headers.get("Accept-Language", "")))
+        request.LANGUAGE_CODE = translation.get_language()
         return found[0]
 
 

@@ -27,7 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts import tokens
 from accounts.models import User
@@ -271,7 +271,7 @@ def history_for(
 def active_user_by_username(username: str) -> User:
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise NotFound(_("No user is called “%(name)s”.") % {"name": username})
+        raise NotFound(_("No user is called “%(name)s”."), params={"name": username})
     return user
 
 
@@ -338,12 +338,12 @@ def active_user_by_username_any_case(username: str) -> User:
     if exact:
         return exact[0]
     if not candidates:
-        raise NotFound(_("No user is called “%(name)s”.") % {"name": username})
+        raise NotFound(_("No user is called “%(name)s”."), params={"name": username})
     if len(candidates) > 1:
         names = ", ".join(sorted(person.username for person in candidates))
         raise BadRequest(
-            _("Several people are called “%(name)s” in different cases (%(names)s); type the name exactly.")
-            % {"name": username, "names": names}
+            _("Several people are called “%(name)s” in different cases (%(names)s); type the name exactly."),
+            params={"name": username, "names": names},
         )
     return candidates[0]
 

@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from chat import events, permissions, protocol, selectors
@@ -229,7 +229,9 @@ def _refusal(send: SendRequest) -> ChatError:
     except ChatError as error:
         return error
     # Allowed by now: the membership or the archive state changed in between.
-    return Forbidden(_("You could not post in #%(room)s just then; try again.") % {"room": send.room_slug})
+    return Forbidden(
+        _("You could not post in #%(room)s just then; try again."), params={"room": send.room_slug}
+    )
 
 
 class _Resent(Exception):

@@ -6,8 +6,10 @@ import re
 
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Trim
+from django.utils.functional import Promise
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from chat import events, permissions, protocol, selectors, signals
@@ -25,7 +27,7 @@ class RoomNameTaken(Forbidden):
 
     Its message is the same whoever holds the name, so it says nothing of that room."""
 
-    def default_message(self) -> str:
+    def default_message(self) -> str | Promise:
         return _("This name is already in use; choose another.")
 
 
@@ -120,13 +122,13 @@ def room_create(
         raise Forbidden(_("A room's address may use letters, digits and hyphens."))
     if slug_is_reserved(slug):
         raise Forbidden(
-            _("Addresses starting with “%(prefix)s” are kept for direct messages.")
-            % {"prefix": DIRECT_SLUG_PREFIX}
+            _("Addresses starting with “%(prefix)s” are kept for direct messages."),
+            params={"prefix": DIRECT_SLUG_PREFIX},
         )
     with transaction.atomic():
         room_name_check(name=name)
         if Room.objects.filter(slug=slug).exists():
-            raise Forbidden(_("The address #%(slug)s is taken.") % {"slug": slug})
+            raise Forbidden(_("The address #%(slug)s is taken."), params={"slug": slug})
         room = Room.objects.create(
             slug=slug, name=name, topic=topic.strip(), is_private=is_private, created_by=creator
         )
@@ -217,7 +219,7 @@ def room_join(*, user: User, room_slug: str, origin: str | None = None) -> Membe
     permissions.check_can_join(room, membership)
     try:
         with transaction.atomic():
-            system_note(room, _("%(name)s joined.") % {"name": user.shown_name})
+            system_note(room, gettext("%(name)s joined.") % {"name": user.shown_name})
             # The join note is the newest message; a new member has read up to it.
             membership = Membership.objects.create(room=room, user=user, last_read_seq=room.last_seq)
             events.room_added(
@@ -238,7 +240,7 @@ def room_leave(*, user: User, room_slug: str, origin: str | None = None) -> None
         membership.delete()
         # Unsubscribe their sockets before the note goes out, so they don't get it.
         events.room_removed(user.pk, room.pk, room.slug, skip=origin)
-        system_note(room, _("%(name)s left.") % {"name": user.shown_name})
+        system_note(room, gettext("%(name)s left.") % {"name": user.shown_name})
         events.member_left(room.pk, room.slug, user.username)
 
 
