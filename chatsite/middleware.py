@@ -12,6 +12,7 @@ from django.template import loader
 from django.utils import translation
 
 from accounts.languages import language_for
+from chatsite import catalog
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +48,17 @@ class UserLocaleMiddleware(LocaleMiddleware):
     and varies with Accept-Language, as Django's does.
 
     It comes after AuthenticationMiddleware; the pages read the user anyway, so
-    knowing their language costs no query of its own."""
+    knowing their language costs no query of its own. The JavaScript catalog names
+    its language in its address and is the same for everyone: it is left alone, so
+    that its answer does not vary with the cookie or the browser's language."""
 
     def process_request(self, request: HttpRequest) -> None:
+        if request.path_info.startswith(catalog.PATH_PREFIX):
+            return
         translation.activate(language_for(request.user, request.headers.get("Accept-Language", "")))
         request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.path_info.startswith(catalog.PATH_PREFIX):
+            return response
+        return super().process_response(request, response)

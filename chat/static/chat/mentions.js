@@ -5,7 +5,8 @@
 // list is open it takes those keys before the composer does (see composer.js).
 // The server decides who is mentioned; this only helps to type the name.
 
-import { el, text } from "./format.js";
+import { el } from "./format.js";
+import { formatNumber, gettext } from "./i18n.js";
 
 const LIMIT = 8;
 // Letters of the scripts written without spaces between words (chat/rendering.py's
@@ -71,7 +72,7 @@ export function markOwnMentions(root, me) {
 
 /** The tab's title: "@2 (5) #general · Chat" for 5 unread messages, 2 of them mentioning me. */
 export function titleWith(base, unread, mentions) {
-  const marks = [mentions ? text.titleMentions(mentions) : "", unread ? text.titleUnread(unread) : ""];
+  const marks = [mentions ? `@${formatNumber(mentions)}` : "", unread ? `(${formatNumber(unread)})` : ""];
   return [...marks.filter(Boolean), base].join(" ");
 }
 
@@ -93,7 +94,7 @@ export class MentionAutocomplete {
     lists += 1;
     this.list = el("ul", {
       className: "mention-picker",
-      attrs: { id: `mention-list-${lists}`, role: "listbox", "aria-label": text.mentionList },
+      attrs: { id: `mention-list-${lists}`, role: "listbox", "aria-label": gettext("People to mention") },
       dataset: { testid: "mention-list" },
     });
     this.list.hidden = true;
