@@ -276,6 +276,7 @@ def message_payload(
             [] if deleted else sorted(mentions) if mentions is not None else mentioned_usernames(message)
         ),
         "reactions": [] if deleted else message.reactions,
+        "event": None if deleted else message.event,
     }
 
 

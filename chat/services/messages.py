@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from chat import events, permissions, protocol, selectors
+from chat import events, notes, permissions, protocol, selectors
 from chat.exceptions import ChatError, Forbidden, TooLong
 from chat.models import Membership, Mention, Message, Reaction, Room
 from chat.realtime import metrics
@@ -190,12 +190,18 @@ def _published(message: Message, room_slug: str, mentions: Collection[str] = ())
     return message
 
 
-def system_note(room: Room, body: str) -> Message:
-    """Store a message without an author (joins, removals) with the room's next seq.
-    Call inside a transaction."""
+def system_note(room: Room, kind: str, user: User) -> Message:
+    """Store a note without an author with the room's next seq: ``user`` joined, left,
+    was added or removed (``kind``, chat.notes). It is stored as that event, and its
+    body in the site's language for clients that do not know events. Call inside a
+    transaction."""
+    event = notes.note_event(kind, user)
+    body = notes.note_fallback(event)
     seq = _next_seq(room.pk)
     room.last_seq = seq
-    message = Message.objects.create(room=room, seq=seq, author=None, body=body, html=render(body))
+    message = Message.objects.create(
+        room=room, seq=seq, author=None, body=body, html=render(body), event=event
+    )
     return _published(message, room.slug)
 
 
@@ -403,11 +409,12 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
             return message
         message.body = ""
         message.html = ""
+        message.event = None
         message.deleted_at = timezone.now()
         message.deleted_by = user
         message.reactions = []
         message.rev = take_rev(room.pk)
-        message.save(update_fields=["body", "html", "deleted_at", "deleted_by", "reactions", "rev"])
+        message.save(update_fields=["body", "html", "event", "deleted_at", "deleted_by", "reactions", "rev"])
         Reaction.objects.filter(message=message).delete()
         # A tombstone mentions no one: it leaves the mention counts and the mentions page.
         Mention.objects.filter(message=message).delete()

@@ -8,11 +8,10 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Trim
 from django.utils.functional import Promise
 from django.utils.text import slugify
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from chat import events, permissions, protocol, selectors, signals
+from chat import events, notes, permissions, protocol, selectors, signals
 from chat.exceptions import BadRequest, Forbidden
 from chat.models import Membership, Room
 from chat.services.messages import system_note
@@ -219,7 +218,7 @@ def room_join(*, user: User, room_slug: str, origin: str | None = None) -> Membe
     permissions.check_can_join(room, membership)
     try:
         with transaction.atomic():
-            system_note(room, gettext("%(name)s joined.") % {"name": user.shown_name})
+            system_note(room, notes.JOINED, user)
             # The join note is the newest message; a new member has read up to it.
             membership = Membership.objects.create(room=room, user=user, last_read_seq=room.last_seq)
             events.room_added(
@@ -240,7 +239,7 @@ def room_leave(*, user: User, room_slug: str, origin: str | None = None) -> None
         membership.delete()
         # Unsubscribe their sockets before the note goes out, so they don't get it.
         events.room_removed(user.pk, room.pk, room.slug, skip=origin)
-        system_note(room, gettext("%(name)s left.") % {"name": user.shown_name})
+        system_note(room, notes.LEFT, user)
         events.member_left(room.pk, room.slug, user.username)
 
 

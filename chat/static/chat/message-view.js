@@ -18,6 +18,23 @@ const UNREAD_MARGIN_PX = 8;
 // chat.css hides them and a tap on the message opens them as a menu.
 const NO_HOVER = "(hover: none)";
 
+// What a system note says, by its event's kind (chat/notes.py): the event names who,
+// and the sentence is the page's language's.
+const NOTES = {
+  joined: () => gettext("%(name)s joined."),
+  left: () => gettext("%(name)s left."),
+  added: () => gettext("%(name)s was added."),
+  removed: () => gettext("%(name)s was removed."),
+};
+
+/** The text of a system note's `event` in the page's language; "" for none, or a kind unknown here. */
+export function noteText(event) {
+  const sentence = event && Object.prototype.hasOwnProperty.call(NOTES, event.kind) ? NOTES[event.kind] : null;
+  const user = (event && event.user) || {};
+  const name = user.display_name || user.username || "";
+  return sentence && name ? interpolate(sentence(), { name }) : "";
+}
+
 export class MessageListView {
   /**
    * options: scroller, list, pendingList, historyStatus, jumpButton (elements);
@@ -168,8 +185,10 @@ export class MessageListView {
 
     if (system) {
       const body = el("span", { className: "msg__body" });
+      const note = noteText(message.event);
       if (message.deleted) body.textContent = gettext("message deleted");
-      else body.innerHTML = message.html; // server-sanitized
+      else if (note) body.textContent = note; // in the page's language
+      else body.innerHTML = message.html; // server-sanitized: a note from a newer server, in the site's language
       article.append(el("div", { className: "msg__gutter" }), el("div", { className: "msg__main" }, body, " ", time));
       return article;
     }
