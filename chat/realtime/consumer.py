@@ -57,14 +57,6 @@ _socket_numbers = iter(range(1, 2**63))
 db = database_sync_to_async
 
 
-def _header(scope: dict[str, Any], name: bytes) -> str:
-    """The value of the handshake's header ``name`` (lower case), or ""."""
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return value.decode("latin-1")
-    return ""
-
-
 def _session_store(session_key: str) -> SessionBase:
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key or None)
 
@@ -175,7 +167,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if "token" not in self.scope:
             self.session_key = self.scope.get("session_key", "")
         self.auth_hash = self.user.get_session_auth_hash()
-        self.language = language_for(self.user, _header(self.scope, b"accept-language"))
+        # The user's choice, else the browser's (chat.routing put it in the scope), else the site's.
+        self.language = language_for(self.user, self.scope.get("language", ""))
         runtime = realtime.runtime()
         self.hub = runtime.hub
         self._make_room()

@@ -105,3 +105,43 @@ def test_the_profile_refuses_a_language_it_does_not_offer() -> None:
     assert "language" in response.context["form"].errors
     user.refresh_from_db()
     assert user.language == ""
+
+
+# The pages in Chinese -------------------------------------------------------------------
+
+
+def test_the_login_page_in_chinese() -> None:
+    client = Client(headers={"accept-language": "zh-CN"})
+
+    page = client.get(reverse("login")).content.decode()
+    refused = client.post(reverse("login"), {"username": "nobody", "password": "wrong"}).content.decode()
+
+    assert "欢迎回来" in page and "创建账号" in page and ">登录<" in page
+    # Django's own messages come from Django's catalog.
+    assert "请输入一个正确的" in refused
+
+
+def test_the_pages_of_a_user_who_chose_chinese(alice_in_chinese: User) -> None:
+    client = signed_in(alice_in_chinese)
+
+    index = client.get(reverse("chat:index")).content.decode()
+    profile = client.get(reverse("profile")).content.decode()
+    saved = client.post(reverse("profile"), {"display_name": "Alice", "language": "zh-hans"}, follow=True)
+
+    assert "欢迎，Alice" in index and "可加入的公开房间" in index and "创建房间" in index
+    assert "你的个人资料" in profile and "简体中文" in profile and "跟随浏览器" in profile
+    assert "个人资料已保存。" in saved.content.decode()
+
+
+def test_choosing_english_again_says_so_in_english(alice_in_chinese: User) -> None:
+    response = signed_in(alice_in_chinese).post(
+        reverse("profile"), {"display_name": "Alice", "language": "en"}, follow=True
+    )
+
+    assert "Your profile was saved." in response.content.decode()
+    assert html_lang(response) == "en"
+
+
+@pytest.fixture
+def alice_in_chinese() -> User:
+    return UserFactory(username="alice", display_name="Alice", language="zh-hans")

@@ -38,6 +38,25 @@ def test_joining_stores_an_event_and_the_sentence_in_the_sites_language(public_r
     assert (note.body, note.html) == ("Carol joined.", "Carol joined.")
 
 
+@pytest.mark.parametrize(
+    ("kind", "english", "chinese"),
+    [
+        ("joined", "Carol joined.", "Carol 加入了房间。"),
+        ("left", "Carol left.", "Carol 离开了房间。"),
+        ("added", "Carol was added.", "Carol 被添加为成员。"),
+        ("removed", "Carol was removed.", "Carol 被移出了房间。"),
+    ],
+)
+def test_each_kind_of_note_reads_in_the_readers_language(kind: str, english: str, chinese: str) -> None:
+    event = event_of("carol", "Carol", kind)
+
+    with translation.override("en"):
+        assert notes.note_text(event) == english
+    with translation.override("zh-hans"):
+        assert notes.note_text(event) == chinese
+        assert notes.note_fallback(event) == english
+
+
 def test_a_note_of_a_kind_this_server_does_not_know_says_nothing() -> None:
     assert notes.note_text({"kind": "renamed", "user": {"username": "x", "display_name": "X"}}) == ""
     with pytest.raises(ValueError, match="unknown kind"):
@@ -102,6 +121,18 @@ def test_a_deleted_note_keeps_no_event(alice: User, public_room: Room) -> None:
     note.refresh_from_db()
     assert (note.body, note.event) == ("", None)
     assert protocol.message_payload(note, public_room.slug)["event"] is None
+
+
+def test_the_admin_lists_a_note_in_its_own_language(admin_client, public_room: Room) -> None:
+    carol = UserFactory(username="carol", display_name="Carol")
+    services.room_join(user=carol, room_slug=public_room.slug)
+
+    english = admin_client.get("/admin/chat/message/", headers={"accept-language": "en"}).content.decode()
+    admin_client.cookies.pop("django_language", None)
+    chinese = admin_client.get("/admin/chat/message/", headers={"accept-language": "zh-CN"}).content.decode()
+
+    assert "Carol joined." in english
+    assert "Carol 加入了房间。" in chinese
 
 
 # The migration that read the stored sentences into events -------------------------------
