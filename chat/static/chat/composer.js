@@ -37,7 +37,9 @@ export class Composer {
     input.addEventListener("keydown", (event) => {
       if (this.autocomplete?.keydown(event)) return;
       if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
-        if (event.isComposing) return;
+        // Enter while an input method composes (pinyin, kana) picks its candidate: it
+        // is the input method's, not a send. Safari tells so by keyCode 229 alone.
+        if (event.isComposing || event.keyCode === 229) return;
         event.preventDefault();
         this.submit();
       } else if (event.key === "ArrowUp" && this.wantsEditLast(event)) {
