@@ -67,6 +67,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--idle-seconds", type=float, help="how long idle_minute stays idle (default 60)")
     parser.add_argument(
+        "--scale-cpus",
+        type=float,
+        help="cores each server process of two_servers is held to, one process and two alike"
+        " (default 0.5; 0 for no limit)",
+    )
+    parser.add_argument(
         "--server-cmd",
         default=config.DEFAULT_CHAT_SERVER_CMD,
         help=f"how to serve the chat; {{port}} is replaced (default: {config.DEFAULT_CHAT_SERVER_CMD!r})",
@@ -96,6 +102,8 @@ def make_plan(args: argparse.Namespace) -> config.Plan:
         changes["idle_sizes"] = tuple(int(n) for n in args.idle_sizes.split(","))
     if args.idle_seconds is not None:
         changes["idle_minute_seconds"] = args.idle_seconds
+    if args.scale_cpus is not None:
+        changes["scale_cpus"] = args.scale_cpus
     return dataclasses.replace(plan, **changes)
 
 

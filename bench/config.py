@@ -54,6 +54,9 @@ class Plan:
     burst_size: int = 1000
     burst_timeout: float = 30.0
     idle_minute_seconds: float = 60.0
+    # two_servers holds each server process to this many cores (0: no limit), so
+    # that two of them fit beside the client, Redis and the database (bench/cpulimit.py).
+    scale_cpus: float = 0.5
     pages_seconds: float = 10.0
     pages_connections: int = 16
     warm_up_seconds: float = 2.0

@@ -168,10 +168,15 @@ def _rows(scenario: str, records: list[dict[str, Any]]) -> list[Row]:
         ]
     if scenario == "two_servers":
         return [
+            ("cores per server process (cgroup limit)", lambda f: f.get("cpus_per_process") or "unlimited"),
             ("one process: saturation deliveries/s", lambda f: f.get("one_process_deliveries_per_s")),
             ("two processes: saturation deliveries/s", lambda f: _saturation(f.get("two_processes") or {})),
             ("two / one", lambda f: f.get("ratio_to_one_process")),
             ("two processes at saturation: p99 ms", lambda f: _get(f, *_AT_TWO, "latency", "p99_ms")),
+            (
+                "two processes at saturation: server CPU % (both)",
+                lambda f: _get(f, *_AT_TWO, "usage", "server", "cpu_pct"),
+            ),
             (
                 "two processes at saturation: room seq reorders",
                 lambda f: _get(f, *_AT_TWO, "room_seq_reorders"),

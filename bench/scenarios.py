@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import config
+from bench import config, cpulimit
 from bench.config import Plan
 from bench.pool import WorkerPool
 from bench.servers import Infra, Sampler, ServerGroup, base_env, tree_rss
@@ -187,11 +187,15 @@ class Runner:
     # Servers and sockets -----------------------------------------------------
 
     @contextmanager
-    def serve(self, target: Target, count: int, label: str) -> Iterator[ServerGroup]:
+    def serve(
+        self, target: Target, count: int, label: str, cpus: float | None = None
+    ) -> Iterator[ServerGroup]:
         """Fresh server processes with a channel-layer prefix of their own; on
         the way out, clients are closed before the servers stop."""
         prefix = f"bench-{label}-{uuid.uuid4().hex[:6]}"
-        group = ServerGroup(target.command, target.env(prefix), count, self.log_dir, f"{label}-{target.name}")
+        group = ServerGroup(
+            target.command, target.env(prefix), count, self.log_dir, f"{label}-{target.name}", cpus=cpus
+        )
         try:
             group.start()
         except BaseException:
@@ -428,21 +432,34 @@ class Runner:
         return result
 
     def scenario_two_servers(self, target: Target) -> dict[str, Any]:
-        single = self.saturation.get(target.name)
+        """The saturation search with two processes, against one. With a CPU limit
+        (plan.scale_cpus, where cgroups allow) both are measured here, each process
+        held to the same share; without one, the saturation scenario's figure is
+        the single process's when it ran."""
+        cpus: float | None = self.plan.scale_cpus or None
+        why_unlimited = cpulimit.unavailable() if cpus else "no limit asked"
+        if why_unlimited:
+            cpus = None
+        single = None if cpus else self.saturation.get(target.name)
         measured_here = single is None
         if single is None:
-            single = self.scenario_saturation(target)
-        double = self._saturation(target, 2, "two_servers")
+            single = self._saturation(target, 1, "two_servers", cpus=cpus)
+        double = self._saturation(target, 2, "two_servers", cpus=cpus)
         one, two = single["saturation_deliveries_per_s"], double["saturation_deliveries_per_s"]
         return {
+            "cpus_per_process": cpus,
+            "unlimited_because": why_unlimited,
             "one_process_deliveries_per_s": one,
             "one_process_measured_by": "two_servers" if measured_here else "saturation",
             "saturation_deliveries_per_s": two,
             "ratio_to_one_process": round(two / one, 2) if one else None,
+            "one_process": single,
             "two_processes": double,
         }
 
-    def _saturation(self, target: Target, servers: int, label: str) -> dict[str, Any]:
+    def _saturation(
+        self, target: Target, servers: int, label: str, cpus: float | None = None
+    ) -> dict[str, Any]:
         """Raise the rate by a factor per step until a step fails, then bisect
         between the last pass and the first failure."""
         plan = self.plan
@@ -466,7 +483,7 @@ class Runner:
                 best = figures
             return not verdict
 
-        with self.serve(target, servers, label):
+        with self.serve(target, servers, label, cpus=cpus):
             connect = self.connect(self.layout.grid())
             self.warm_up(config.GRID_MEMBERS)
             passed, failed = 0.0, None

@@ -29,6 +29,7 @@ from typing import Any
 
 import psutil
 
+from bench.cpulimit import CpuCage
 from tests.live import ROOT, LiveDatabase, RedisServer, free_port, stop_process, wait_for_port
 
 _ENV_OWNED = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "CHAT_REDIS_PREFIX"}
@@ -101,8 +102,18 @@ def command_argv(template: str, port: int) -> list[str]:
 class ServerGroup:
     """``count`` processes of one server command, sharing ``env``."""
 
-    def __init__(self, command: str, env: dict[str, str], count: int, log_dir: Path, label: str) -> None:
+    def __init__(
+        self,
+        command: str,
+        env: dict[str, str],
+        count: int,
+        log_dir: Path,
+        label: str,
+        cpus: float | None = None,
+    ) -> None:
         self.command = command
+        self.cpus = cpus  # each process held to this many cores (bench/cpulimit.py), or unlimited
+        self.cages: list[CpuCage] = []
         self.env = env
         self.count = count
         self.log_paths = [log_dir / f"{label}-{n}.log" for n in range(count)]
@@ -125,6 +136,10 @@ class ServerGroup:
                     )
                 self.processes.append(process)
                 self.ports.append(port)
+                if self.cpus:
+                    cage = CpuCage(self.cpus)
+                    self.cages.append(cage)
+                    cage.add(process.pid)
                 try:
                     wait_for_port(port, process, timeout=60)
                 except RuntimeError as exc:
@@ -141,6 +156,9 @@ class ServerGroup:
         for process in self.processes:
             stop_process(process)
         self.processes.clear()
+        for cage in self.cages:
+            cage.remove()
+        self.cages.clear()
 
     @property
     def pids(self) -> list[int]:

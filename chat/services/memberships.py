@@ -9,7 +9,7 @@ from accounts.models import User
 from chat import events, notes, permissions, protocol, selectors, signals
 from chat.exceptions import Forbidden, NotFound
 from chat.models import Membership, Room
-from chat.services.messages import system_note
+from chat.services.messages import lock_rooms, system_note
 
 
 def membership_add(*, actor: User, room: Room, user: User, role: str = Membership.Role.MEMBER) -> Membership:
@@ -51,6 +51,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
     room = membership.room
     permissions.check_can_manage_members(actor, room, selectors.membership_for(actor, room))
     with transaction.atomic():
+        lock_rooms([room.slug])  # the room before its membership, as every writer does
         user = membership.user
         setattr(membership, signals.ANNOUNCED, True)  # its events go out below
         membership.delete()

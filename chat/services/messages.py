@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Greatest, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -164,24 +164,28 @@ def take_rev(room_id: int) -> int:
         return cursor.fetchone()[0]
 
 
-def _next_seq_as_poster(user_id: int, room_slug: str) -> tuple[int, int] | None:
-    """Take the next seq of ``room_slug`` if the user may post there: (room id, seq), or None.
+def lock_rooms(room_slugs: Collection[str]) -> dict[str, tuple[int, int, bool]]:
+    """Lock the rows of the rooms so called until the transaction ends, in the one
+    order every writer takes them (by slug, and each room before its memberships),
+    so that two writers never deadlock: slug -> (id, last_seq, archived)."""
+    rows = (
+        Room.objects.select_for_update()
+        .filter(slug__in=room_slugs)
+        .order_by("slug")
+        .values_list("slug", "pk", "last_seq", "is_archived")
+    )
+    return {slug: (room_id, last_seq, archived) for slug, room_id, last_seq, archived in rows}
 
-    One statement checks membership and the archive state and takes the seq, so
-    the common case of a send costs no separate reads; a refusal is explained
-    afterwards by the ordinary checks.
-    """
-    room_table, membership_table = Room._meta.db_table, Membership._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # The table names are the models' own, not input.
-            f"UPDATE {room_table} SET last_seq = last_seq + 1"  # noqa: S608
-            f" WHERE slug = %s AND is_archived = %s AND EXISTS (SELECT 1 FROM {membership_table} m"
-            f" WHERE m.room_id = {room_table}.id AND m.user_id = %s) RETURNING id, last_seq",
-            [room_slug, False, user_id],
-        )
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row is not None else None
+
+def _poster_memberships(room_ids: Collection[int], user_ids: Collection[int]) -> dict[tuple[int, int], int]:
+    """(room id, user id) -> membership id, for those of the users who are members of
+    those rooms: one read for a whole batch."""
+    if not room_ids:
+        return {}
+    found = Membership.objects.filter(room_id__in=room_ids, user_id__in=user_ids).values_list(
+        "room_id", "user_id", "pk"
+    )
+    return {(room_id, user_id): membership_id for room_id, user_id, membership_id in found}
 
 
 def _published(message: Message, room_slug: str, mentions: Collection[str] = ()) -> Message:
@@ -308,34 +312,54 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
     written: dict[int, _Written] = {}
     refused: list[int] = []
     with transaction.atomic():
-        read_upto: dict[tuple[int, int], int] = {}
-        # Rows are locked in one order (rooms by slug, then read markers by room and
-        # user) in every batch of every process, so two batches never deadlock;
-        # within a room the sends keep their order of arrival.
+        # The rooms are locked first, then their posters' memberships are read: a member
+        # removed (or a room archived) by a transaction that committed before the lock
+        # was taken is seen, and one that comes later waits for this batch to commit.
+        rooms = lock_rooms({sends[index].room_slug for index in fresh})
+        open_rooms = {slug: room for slug, room in rooms.items() if not room[2]}
+        posters = _poster_memberships(
+            [room_id for room_id, _seq, _archived in open_rooms.values()],
+            {sends[index].user.pk for index in fresh},
+        )
+        last_seq = {slug: seq for slug, (_id, seq, _archived) in open_rooms.items()}
+        read_upto: dict[int, int] = {}  # membership id -> the seq its member wrote last
+        # Within a room, the sends keep their order of arrival.
         for index in sorted(fresh, key=lambda index: (sends[index].room_slug, index)):
             send = sends[index]
-            taken = _next_seq_as_poster(send.user.pk, send.room_slug)
-            if taken is None:
-                refused.append(index)
+            room = open_rooms.get(send.room_slug)
+            membership_id = posters.get((room[0], send.user.pk)) if room is not None else None
+            if room is None or membership_id is None:
+                refused.append(index)  # explained after the transaction (_refusal)
                 continue
-            room_id, seq = taken
+            last_seq[send.room_slug] = seq = last_seq[send.room_slug] + 1
             written[index] = _write(send.body, known, members.get(send.room_slug, []), send.user.pk)
             created[index] = Message(
-                room_id=room_id,
+                room_id=room[0],
                 seq=seq,
                 author=send.user,
                 body=send.body,
                 html=written[index].html,
                 client_id=send.client_id,
             )
-            read_upto[(room_id, send.user.pk)] = seq
-        created = dict(sorted(created.items()))
-        Message.objects.bulk_create(created.values())
-        _mentions_store(created, written)
-        # Writing in a room means having read it up to there.
-        for (room_id, user_id), seq in sorted(read_upto.items()):
-            Membership.objects.filter(room_id=room_id, user_id=user_id, last_read_seq__lt=seq).update(
-                last_read_seq=seq
+            read_upto[membership_id] = seq
+        if created:
+            numbered = {
+                open_rooms[slug][0]: seq for slug, seq in last_seq.items() if seq > open_rooms[slug][1]
+            }
+            Room.objects.filter(pk__in=numbered).update(
+                last_seq=Case(*(When(pk=room_id, then=Value(seq)) for room_id, seq in numbered.items()))
+            )
+            created = dict(sorted(created.items()))
+            Message.objects.bulk_create(created.values())
+            _mentions_store(created, written)
+            # Writing in a room means having read it up to there (a marker never moves back).
+            Membership.objects.filter(pk__in=read_upto).update(
+                last_read_seq=Case(
+                    *(
+                        When(pk=membership_id, then=Greatest(F("last_read_seq"), Value(seq)))
+                        for membership_id, seq in read_upto.items()
+                    )
+                )
             )
         for index, message in created.items():
             _published(message, sends[index].room_slug, written[index].mentioned.values())

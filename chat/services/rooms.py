@@ -14,7 +14,7 @@ from accounts.models import User
 from chat import events, notes, permissions, protocol, selectors, signals
 from chat.exceptions import BadRequest, Forbidden
 from chat.models import Membership, Room
-from chat.services.messages import system_note
+from chat.services.messages import lock_rooms, system_note
 
 # Direct conversations live at dm-<lower user id>-<higher user id>; no other room may
 # take an address of that shape, or it would stand in the way of one.
@@ -235,6 +235,7 @@ def room_leave(*, user: User, room_slug: str, origin: str | None = None) -> None
     room, membership = selectors.room_access(user, room_slug)
     membership = permissions.check_can_leave(room, membership)
     with transaction.atomic():
+        lock_rooms([room.slug])  # the room before its membership, as every writer does
         setattr(membership, signals.ANNOUNCED, True)  # its events go out below
         membership.delete()
         # Unsubscribe their sockets before the note goes out, so they don't get it.
