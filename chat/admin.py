@@ -10,12 +10,13 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from chat import services
 from chat.exceptions import ChatError
 from chat.models import Membership, Mention, Message, Reaction, Room, Webhook
+from chat.notes import note_text
 from chat.services.rooms import DIRECT_SLUG_PREFIX, RoomNameTaken, room_name_check, slug_is_reserved
 
 
@@ -352,8 +353,10 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("body"))
     def short_body(self, obj: Message) -> str:
         if obj.is_deleted:
-            return "(deleted)"
-        return obj.body if len(obj.body) <= 80 else obj.body[:79] + "…"
+            return gettext("(deleted)")
+        # A system note in the admin's own language; its stored body is the site's.
+        body = (obj.event and note_text(obj.event)) or obj.body
+        return body if len(body) <= 80 else body[:79] + "…"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

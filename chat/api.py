@@ -15,6 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja import Path as PathParam
 from ninja import Query as QueryParam
@@ -23,6 +25,7 @@ from ninja.security import HttpBearer
 from pydantic import field_validator
 
 from accounts import tokens
+from accounts.languages import language_for
 from accounts.models import User
 from chat import protocol, ratelimit, selectors, services
 from chat.exceptions import ChatError, RateLimited, TooLong
@@ -46,6 +49,9 @@ class TokenAuth(HttpBearer):
         if found is None:
             return None
         request.user = found[0]
+        # Known only now (the middleware saw no session): the answers in the user's language.
+        translation.activate(language_for(found[0], request.headers.get("Accept-Language", "")))
+        request.LANGUAGE_CODE = translation.get_language()
         return found[0]
 
 
@@ -88,9 +94,8 @@ def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     if about_length and all(about_length):
         return _chat_error(request, TooLong())
     where = ", ".join(".".join(str(part) for part in item.get("loc", ())) for item in error.errors)
-    return _error(
-        request, "bad_request", f"Invalid or missing: {where}." if where else "Invalid request.", 400
-    )
+    message = _("Invalid or missing: %(fields)s.") % {"fields": where} if where else _("Invalid request.")
+    return _error(request, "bad_request", message, 400)
 
 
 # The protocol's code for the HTTP errors the framework raises itself (a body that is not JSON).
@@ -104,7 +109,9 @@ def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-    response = _error(request, "unauthenticated", "A valid API token is needed (Authorization: Bearer).", 401)
+    response = _error(
+        request, "unauthenticated", _("A valid API token is needed (Authorization: Bearer)."), 401
+    )
     response["WWW-Authenticate"] = "Bearer"
     return response
 
@@ -124,6 +131,18 @@ class ReactionOut(Schema):
     users: list[str]
 
 
+class NoteUserOut(Schema):
+    username: str | None  # null on a note from before events whose name fit no one user
+    display_name: str
+
+
+class NoteEventOut(Schema):
+    """What a system note says happened (joined, left, added, removed), and to whom."""
+
+    kind: str
+    user: NoteUserOut
+
+
 class MessageOut(Schema):
     id: int
     room: str
@@ -137,6 +156,7 @@ class MessageOut(Schema):
     client_id: str | None
     mentions: list[str]
     reactions: list[ReactionOut]
+    event: NoteEventOut | None = None
 
 
 class RoomOut(Schema):

@@ -120,6 +120,9 @@ class Message(models.Model):
     # Its reactions as every payload carries them, [{"emoji", "count", "users"}]: derived
     # from its Reaction rows and rewritten with them, under the message's row lock.
     reactions = models.JSONField(_("reactions"), default=list, blank=True, editable=False)
+    # A system note's event, {"kind", "user": {"username", "display_name"}} (chat.notes): each
+    # reader's client writes it in their language; body is its text in the site's language.
+    event = models.JSONField(_("event"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["room", "seq"]

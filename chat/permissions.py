@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from chat.exceptions import Archived, ChatError, Forbidden, NotFound
 
@@ -69,7 +69,7 @@ def check_can_reach_room(user: User, room: Room | None, membership: Membership |
 
 def check_not_archived(room: Room) -> None:
     if room.is_archived:
-        raise Archived(_("#%(room)s is archived and read-only.") % {"room": room.slug})
+        raise Archived(_("#%(room)s is archived and read-only."), params={"room": room.slug})
 
 
 def check_can_post(room: Room | None, membership: Membership | None) -> Membership:
@@ -104,7 +104,7 @@ def check_can_delete_message(
 def check_is_member(room: Room, membership: Membership | None) -> Membership:
     """For what only members do in a room they can see (marking it read)."""
     if membership is None:
-        raise Forbidden(_("You are not a member of #%(room)s.") % {"room": room.slug})
+        raise Forbidden(_("You are not a member of #%(room)s."), params={"room": room.slug})
     return membership
 
 
@@ -121,7 +121,7 @@ def check_can_join(room: Room | None, membership: Membership | None) -> None:
     room = check_can_see_room(room, membership)
     if room.is_private:
         # A member of a private room sees it, but joining is by invitation.
-        raise Forbidden(_("#%(room)s is private: a room admin adds members.") % {"room": room.slug})
+        raise Forbidden(_("#%(room)s is private: a room admin adds members."), params={"room": room.slug})
     check_not_archived(room)
 
 
@@ -135,12 +135,14 @@ def check_can_leave(room: Room | None, membership: Membership | None) -> Members
 
 def check_can_manage_room(user: User, room: Room, membership: Membership | None) -> None:
     if not can_manage_room(user, room, membership):
-        raise Forbidden(_("Only a room admin can change #%(room)s.") % {"room": room.slug})
+        raise Forbidden(_("Only a room admin can change #%(room)s."), params={"room": room.slug})
 
 
 def check_can_manage_members(user: User, room: Room, membership: Membership | None) -> None:
     if not can_manage_members(user, room, membership):
-        raise Forbidden(_("Only a room admin can manage the members of #%(room)s.") % {"room": room.slug})
+        raise Forbidden(
+            _("Only a room admin can manage the members of #%(room)s."), params={"room": room.slug}
+        )
 
 
 def _passes(check: Callable[..., Any], *args: Any) -> bool:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from chat import permissions
 from chat.exceptions import BadRequest, ChatError, UnknownType
@@ -116,7 +116,7 @@ class FrameError(ChatError):
     """A ChatError raised while parsing, carrying the frame's ``ref`` if it had one."""
 
     def __init__(self, error: ChatError, ref: str | None) -> None:
-        super().__init__(error.message, **error.extra)
+        super().__init__(error.template, params=error.params, **error.extra)
         self.code = error.code
         self.ref = ref
 
@@ -125,24 +125,24 @@ def _field(data: dict[str, Any], name: str, kind: type, *, required: bool = True
     value = data.get(name)
     if value is None:
         if required:
-            raise BadRequest(_("The field “%(name)s” is missing.") % {"name": name})
+            raise BadRequest(_("The field “%(name)s” is missing."), params={"name": name})
         return None
     # bool is an int to Python, but not to the protocol.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise BadRequest(_("The field “%(name)s” has the wrong type.") % {"name": name})
+        raise BadRequest(_("The field “%(name)s” has the wrong type."), params={"name": name})
     # NUL is valid JSON but no text the chat stores or names may hold it (PostgreSQL
     # refuses it outright). Lone surrogates never get this far: the JSON parser refuses them.
     if isinstance(value, str) and "\x00" in value:
-        raise BadRequest(_("The field “%(name)s” contains a NUL character.") % {"name": name})
+        raise BadRequest(_("The field “%(name)s” contains a NUL character."), params={"name": name})
     return value
 
 
 def _seq(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
     value = _field(data, name, int, required=required)
     if value is not None and value < 0:
-        raise BadRequest(_("The field “%(name)s” must not be negative.") % {"name": name})
+        raise BadRequest(_("The field “%(name)s” must not be negative."), params={"name": name})
     if value is not None and value > SEQ_MAX:
-        raise BadRequest(_("The field “%(name)s” is too large.") % {"name": name})
+        raise BadRequest(_("The field “%(name)s” is too large."), params={"name": name})
     return value
 
 
@@ -221,7 +221,7 @@ def parse_frame(text: str) -> ClientFrame:
             raise BadRequest(_("A frame needs a “type”."))
         parser = _PARSERS.get(kind)
         if parser is None:
-            raise UnknownType(_("Unknown frame type “%(type)s”.") % {"type": kind[:40]})
+            raise UnknownType(_("Unknown frame type “%(type)s”."), params={"type": kind[:40]})
         return parser(data)
     except ChatError as error:
         raise FrameError(error, ref) from None
@@ -276,6 +276,7 @@ def message_payload(
             [] if deleted else sorted(mentions) if mentions is not None else mentioned_usernames(message)
         ),
         "reactions": [] if deleted else message.reactions,
+        "event": None if deleted else message.event,
     }
 
 

@@ -11,9 +11,11 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.contrib.sessions.models import Session
 from django.db import connections, router
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     F,
+    Func,
     IntegerField,
     Max,
     Prefetch,
@@ -25,7 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts import tokens
 from accounts.models import User
@@ -33,7 +35,7 @@ from chat import permissions, protocol
 from chat.compiled import SAMPLE_ID, CompiledQuery
 from chat.exceptions import BadRequest, NotFound
 from chat.models import Membership, Mention, Message, Reaction, Room, Webhook
-from chat.rendering import MENTION_MARKUP
+from chat.rendering import MENTION_MARKUP, NO_SPACE_LETTERS
 
 
 def room_by_slug(slug: str) -> Room | None:
@@ -358,7 +360,7 @@ def history_for(
 def active_user_by_username(username: str) -> User:
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise NotFound(_("No user is called “%(name)s”.") % {"name": username})
+        raise NotFound(_("No user is called “%(name)s”."), params={"name": username})
     return user
 
 
@@ -425,12 +427,12 @@ def active_user_by_username_any_case(username: str) -> User:
     if exact:
         return exact[0]
     if not candidates:
-        raise NotFound(_("No user is called “%(name)s”.") % {"name": username})
+        raise NotFound(_("No user is called “%(name)s”."), params={"name": username})
     if len(candidates) > 1:
         names = ", ".join(sorted(person.username for person in candidates))
         raise BadRequest(
-            _("Several people are called “%(name)s” in different cases (%(names)s); type the name exactly.")
-            % {"name": username, "names": names}
+            _("Several people are called “%(name)s” in different cases (%(names)s); type the name exactly."),
+            params={"name": username, "names": names},
         )
     return candidates[0]
 
@@ -476,12 +478,51 @@ def _search_uses_full_text() -> bool:
     return connections[router.db_for_read(Message)].vendor == "postgresql"
 
 
+# A word of a search that holds letters of a script written without spaces ("部署",
+# "v2部署"): the whole run of word characters around them.
+_NO_SPACE_TERM_RE = re.compile(rf"\w*[{NO_SPACE_LETTERS}]\w*")
+
+
+def split_search_query(query: str) -> tuple[list[str], str]:
+    """The words of ``query`` in scripts written without spaces (each once, in order),
+    and the rest of the query, for full-text search.
+
+    Full-text search finds whole words, and Chinese puts no space between words: to
+    PostgreSQL "我们明天部署新版本" is one word, so "部署" is not found in it. Such
+    words are looked for as parts of the text instead."""
+    terms = list(dict.fromkeys(_NO_SPACE_TERM_RE.findall(query)))
+    return terms, _NO_SPACE_TERM_RE.sub(" ", query)
+
+
+class _ILike(Func):
+    """``text ILIKE pattern``, which a trigram index (gin_trgm_ops) serves; Django's
+    icontains compiles to UPPER(text) LIKE UPPER(pattern), which it does not."""
+
+    arg_joiner = " ILIKE "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _like_pattern(term: str) -> str:
+    """A pattern that matches ``term`` anywhere, its own % _ and \\ taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _messages_matching(messages: QuerySet[Message], query: str) -> QuerySet[Message]:
     if _search_uses_full_text():
-        vector = SearchVector("body", config=MESSAGE_SEARCH_CONFIG)
-        return messages.alias(search=vector).filter(
-            search=SearchQuery(query, config=MESSAGE_SEARCH_CONFIG, search_type="websearch")
-        )
+        terms, rest = split_search_query(query)
+        if not terms and not re.search(r"\w", rest):
+            return messages.none()
+        for term in terms:
+            # Served by the trigram index chat_message_body_trgm (migration 0007).
+            messages = messages.filter(_ILike(F("body"), Value(_like_pattern(term))))
+        if re.search(r"\w", rest):
+            vector = SearchVector("body", config=MESSAGE_SEARCH_CONFIG)
+            messages = messages.alias(search=vector).filter(
+                search=SearchQuery(rest, config=MESSAGE_SEARCH_CONFIG, search_type="websearch")
+            )
+        return messages
     # SQLite: every word somewhere in the body, ignoring (ASCII) case.
     terms = message_search_terms(query)
     if not terms:
@@ -497,8 +538,10 @@ def message_search(
     """Page ``page`` (from 1) of the messages matching ``query`` that ``user`` may read
     now, newest first: people's messages (not system notes), not deleted, in
     rooms_readable_by(user). On PostgreSQL the query is a web search (words, "a
-    phrase", -not, or) over the words of the body; elsewhere each of its words must
-    appear in the body. A blank query finds nothing."""
+    phrase", -not, or) over the words of the body, and each of its words in a script
+    written without spaces (Chinese) must appear somewhere in the body (found through
+    a trigram index: split_search_query); elsewhere each of its words must appear in
+    the body. A blank query finds nothing."""
     if not query.strip():
         return MessageSearchPage([], 1, has_previous=False, has_next=False)
     messages = Message.objects.filter(

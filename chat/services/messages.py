@@ -15,14 +15,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from chat import events, permissions, protocol, selectors
+from chat import events, notes, permissions, protocol, selectors
 from chat.exceptions import ChatError, Forbidden, TooLong
 from chat.models import Membership, Mention, Message, Reaction, Room
 from chat.realtime import metrics
-from chat.rendering import mentioned_names, render_body
+from chat.rendering import mention_runs, mentioned_names, render_body
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,28 +89,34 @@ class _Written:
     mentioned: dict[int, str] = field(default_factory=dict)
 
 
-def _write(body: str, names: set[str], existing: set[str], members: list[Member], author_id: int) -> _Written:
-    """Render ``body`` (whose mentioned names are ``names``) and resolve its mentions.
+def _write(body: str, existing: set[str], members: list[Member], author_id: int) -> _Written:
+    """Render ``body`` and resolve its mentions, given the users among its mentioned
+    names (``existing``) and the room's members so called, ignoring case.
 
     A name is the member so called, else the user so called (rendered, not stored:
     not in the room), else the one member so called ignoring case; several members
-    so called ignoring case and none exactly is no one."""
+    so called ignoring case and none exactly is no one. Of the names one "@" may
+    mention (rendering.mention_candidates), the longest that is someone wins."""
     exact = {username: user_id for user_id, username in members}
     by_fold: dict[str, list[Member]] = {}
     for member in members:
         by_fold.setdefault(member[1].casefold(), []).append(member)
     known: dict[str, str] = {}
     mentioned: dict[int, str] = {}
-    for name in names:
-        if name in exact:
-            known[name] = name
-            mentioned[exact[name]] = name
-        elif name in existing:
-            known[name] = name
-        elif len(folded := by_fold.get(name.casefold(), [])) == 1:
-            user_id, username = folded[0]
-            known[name] = username
-            mentioned[user_id] = username
+    for candidates in mention_runs(body):
+        for name in candidates:
+            if name in exact:
+                known[name] = name
+                mentioned[exact[name]] = name
+            elif name in existing:
+                known[name] = name
+            elif len(folded := by_fold.get(name.casefold(), [])) == 1:
+                user_id, username = folded[0]
+                known[name] = username
+                mentioned[user_id] = username
+            else:
+                continue
+            break
     mentioned.pop(author_id, None)
     return _Written(render_body(body, known), mentioned)
 
@@ -234,12 +240,18 @@ def _published(message: Message, room_slug: str, mentions: Collection[str] = ())
     return message
 
 
-def system_note(room: Room, body: str) -> Message:
-    """Store a message without an author (joins, removals) with the room's next seq.
-    Call inside a transaction."""
+def system_note(room: Room, kind: str, user: User) -> Message:
+    """Store a note without an author with the room's next seq: ``user`` joined, left,
+    was added or removed (``kind``, chat.notes). It is stored as that event, and its
+    body in the site's language for clients that do not know events. Call inside a
+    transaction."""
+    event = notes.note_event(kind, user)
+    body = notes.note_fallback(event)
     seq = _next_seq(room.pk)
     room.last_seq = seq
-    message = Message.objects.create(room=room, seq=seq, author=None, body=body, html=render(body))
+    message = Message.objects.create(
+        room=room, seq=seq, author=None, body=body, html=render(body), event=event
+    )
     return _published(message, room.slug)
 
 
@@ -287,7 +299,9 @@ def _refusal(send: SendRequest) -> ChatError:
     except ChatError as error:
         return error
     # Allowed by now: the membership or the archive state changed in between.
-    return Forbidden(_("You could not post in #%(room)s just then; try again.") % {"room": send.room_slug})
+    return Forbidden(
+        _("You could not post in #%(room)s just then; try again."), params={"room": send.room_slug}
+    )
 
 
 class _Resent(Exception):
@@ -357,13 +371,7 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
     # Rendered before the rooms are locked: a refused send's rendering is wasted, but
     # no other writer waits for any of it.
     written = {
-        index: _write(
-            sends[index].body,
-            names_in[index],
-            known,
-            members.get(sends[index].room_slug, []),
-            sends[index].user.pk,
-        )
+        index: _write(sends[index].body, known, members.get(sends[index].room_slug, []), sends[index].user.pk)
         for index in fresh
     }
     created: dict[int, Message] = {}
@@ -447,11 +455,7 @@ def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
     check_body(body)
     names = mentioned_names(body)
     written = _write(
-        body,
-        names,
-        _existing_usernames(names),
-        _members_named([room.slug], names).get(room.slug, []),
-        user.pk,
+        body, _existing_usernames(names), _members_named([room.slug], names).get(room.slug, []), user.pk
     )
     with transaction.atomic():
         # The row may have changed since it was read (deleted from another tab, or
@@ -484,11 +488,12 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
             return message
         message.body = ""
         message.html = ""
+        message.event = None
         message.deleted_at = timezone.now()
         message.deleted_by = user
         message.reactions = []
         message.rev = take_rev(room.pk)
-        message.save(update_fields=["body", "html", "deleted_at", "deleted_by", "reactions", "rev"])
+        message.save(update_fields=["body", "html", "event", "deleted_at", "deleted_by", "reactions", "rev"])
         Reaction.objects.filter(message=message).delete()
         # A tombstone mentions no one: it leaves the mention counts and the mentions page.
         Mention.objects.filter(message=message).delete()

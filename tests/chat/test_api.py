@@ -44,6 +44,36 @@ def test_my_rooms_and_a_page_of_history(
     assert after["messages"] == []
 
 
+def test_history_carries_a_system_notes_event(public_room: Room, bob: User) -> None:
+    carol = User.objects.create(username="carol", display_name="Carol")
+    services.room_join(user=carol, room_slug="general")
+    client, auth = api_client(bob)
+
+    messages = client.get("/api/rooms/general/messages", headers=auth).json()["messages"]
+
+    note = messages[-1]
+    assert (note["author"], note["body"]) == (None, "Carol joined.")
+    assert note["event"] == {"kind": "joined", "user": {"username": "carol", "display_name": "Carol"}}
+    assert all(message["event"] is None for message in messages if message["author"])
+
+
+def test_the_api_answers_in_the_token_users_language(public_room: Room, carol: User) -> None:
+    carol.language = "zh-hans"
+    carol.save()
+    client, auth = api_client(carol)
+
+    chinese = client.get("/api/rooms/secret/messages", headers=auth)
+    english = client.get("/api/rooms/secret/messages", headers={**auth, "Accept-Language": "en"})
+    carol.language = ""
+    carol.save()
+    by_browser = client.get("/api/rooms/secret/messages", headers={**auth, "Accept-Language": "zh-CN"})
+
+    assert chinese.json() == {"error": "not_found", "message": "房间不存在。"}
+    assert chinese["Content-Language"] == "zh-hans"
+    assert english.json()["message"] == "房间不存在。"  # the user's choice comes first
+    assert by_browser.json() == {"error": "not_found", "message": "房间不存在。"}
+
+
 def test_posting_is_idempotent_by_client_id_and_reaches_the_room(
     public_room: Room, bob: User, listen, django_capture_on_commit_callbacks
 ) -> None:

@@ -3,7 +3,8 @@
 // and sends intents; what is allowed is the server's to decide.
 
 import { Connection } from "./connection.js";
-import { hueFor, initialsFor, setIconSprite, text } from "./format.js";
+import { hueFor, initialsFor, setIconSprite } from "./format.js";
+import { gettext, interpolate } from "./i18n.js";
 import { RoomHistory } from "./history.js";
 import { MemberList } from "./members.js";
 import { MentionAutocomplete, titleWith } from "./mentions.js";
@@ -103,7 +104,7 @@ class ChatApp {
       myName: this.user.display_name || this.me,
       permissions: () => ({ can: this.abilities() }),
       introText: () =>
-        this.summary.direct ? text.beginningDirect(this.summary.name) : text.beginning(this.summary.name),
+        this.summary.direct ? interpolate(gettext("This is the beginning of your conversation with %(name)s."), { name: this.summary.name }) : interpolate(gettext("This is the very beginning of #%(name)s."), { name: this.summary.name }),
       lookup: (seq) => this.log.messages.get(seq),
       onNearTop: () => this.loadOlder(),
       onScrolled: () => this.markRead(),
@@ -341,9 +342,9 @@ class ChatApp {
         if (frame.room === this.slug) this.members?.remove(frame.username);
         return undefined;
       case "removed":
-        return this.onRemoved(frame.room, text.removed);
+        return this.onRemoved(frame.room, gettext("You no longer have access to this room."));
       case "left":
-        return this.onRemoved(frame.room, text.left);
+        return this.onRemoved(frame.room, gettext("You left this room."));
       case "error":
         return this.onError(frame);
       default:
@@ -366,7 +367,7 @@ class ChatApp {
       } else if (this.member) {
         // Removed while this page was offline.
         this.member = false;
-        this.lostAccess = text.removed;
+        this.lostAccess = gettext("You no longer have access to this room.");
       }
       this.applyRoomState();
     }
@@ -507,7 +508,7 @@ class ChatApp {
   }
 
   offline() {
-    this.toast.show(text.waitingForConnection);
+    this.toast.show(gettext("Waiting for connection…"));
   }
 
   /** The open room's marker follows the reader (read-marker.js). */

@@ -5,10 +5,16 @@
 // room is opened again. With an `autocomplete` (see mentions.js), its open list
 // takes the keys it uses (Up, Down, Enter, Tab, Escape) before the composer does.
 
-import { text } from "./format.js";
+import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
 
 const TYPING_EVERY_MS = 3000;
 const WARN_WITHIN = 200;
+
+function charactersLeft(left) {
+  return interpolate(ngettext("%(count)s character left", "%(count)s characters left", left), {
+    count: formatNumber(left),
+  });
+}
 
 export class Composer {
   constructor({ form, input, button, counter, maxLength, onSend, onTyping, onEditLast = () => false, draft = null, autocomplete = null }) {
@@ -31,7 +37,9 @@ export class Composer {
     input.addEventListener("keydown", (event) => {
       if (this.autocomplete?.keydown(event)) return;
       if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
-        if (event.isComposing) return;
+        // Enter while an input method composes (pinyin, kana) picks its candidate: it
+        // is the input method's, not a send. Safari tells so by keyCode 229 alone.
+        if (event.isComposing || event.keyCode === 229) return;
         event.preventDefault();
         this.submit();
       } else if (event.key === "ArrowUp" && this.wantsEditLast(event)) {
@@ -87,8 +95,11 @@ export class Composer {
   update() {
     const length = this.length();
     const over = length > this.maxLength;
-    if (over) this.counter.textContent = text.tooLong(length, this.maxLength);
-    else if (length > this.maxLength - WARN_WITHIN) this.counter.textContent = text.charactersLeft(this.maxLength - length);
+    if (over) this.counter.textContent = interpolate(gettext("Too long: %(length)s / %(max)s characters"), {
+        length: formatNumber(length),
+        max: formatNumber(this.maxLength),
+      });
+    else if (length > this.maxLength - WARN_WITHIN) this.counter.textContent = charactersLeft(this.maxLength - length);
     else this.counter.textContent = "";
     this.counter.classList.toggle("is-error", over);
     this.input.setAttribute("aria-invalid", over ? "true" : "false");

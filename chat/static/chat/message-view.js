@@ -2,10 +2,11 @@
 // followed by the user's pending sends. User text goes in with textContent;
 // the only HTML inserted is a message's `html`, which the server sanitized.
 
-import { avatar, dayKey, dayLabel, el, fullTime, gutterTime, icon, parseTime, shortTime, text } from "./format.js";
+import { avatar, dayKey, dayLabel, el, fullTime, gutterTime, icon, parseTime, shortTime } from "./format.js";
+import { formatNumber, gettext, interpolate } from "./i18n.js";
 import { markOwnMentions } from "./mentions.js";
 import { Popovers } from "./popover.js";
-import { ReactionPicker, emojiChoices, reactionToggle, whoReacted } from "./reactions.js";
+import { ReactionPicker, emojiChoices, reactionCount, reactionToggle, whoReacted } from "./reactions.js";
 
 // Messages by the same person within this long read as one block.
 const GROUP_WINDOW_MS = 5 * 60 * 1000;
@@ -16,6 +17,23 @@ const UNREAD_MARGIN_PX = 8;
 // A screen that cannot hover has no way to reveal a message's actions: there,
 // chat.css hides them and a tap on the message opens them as a menu.
 const NO_HOVER = "(hover: none)";
+
+// What a system note says, by its event's kind (chat/notes.py): the event names who,
+// and the sentence is the page's language's.
+const NOTES = {
+  joined: () => gettext("%(name)s joined."),
+  left: () => gettext("%(name)s left."),
+  added: () => gettext("%(name)s was added."),
+  removed: () => gettext("%(name)s was removed."),
+};
+
+/** The text of a system note's `event` in the page's language; "" for none, or a kind unknown here. */
+export function noteText(event) {
+  const sentence = event && Object.prototype.hasOwnProperty.call(NOTES, event.kind) ? NOTES[event.kind] : null;
+  const user = (event && event.user) || {};
+  const name = user.display_name || user.username || "";
+  return sentence && name ? interpolate(sentence(), { name }) : "";
+}
 
 export class MessageListView {
   /**
@@ -167,8 +185,10 @@ export class MessageListView {
 
     if (system) {
       const body = el("span", { className: "msg__body" });
-      if (message.deleted) body.textContent = text.deleted;
-      else body.innerHTML = message.html; // server-sanitized
+      const note = noteText(message.event);
+      if (message.deleted) body.textContent = gettext("message deleted");
+      else if (note) body.textContent = note; // in the page's language
+      else body.innerHTML = message.html; // server-sanitized: a note from a newer server, in the site's language
       article.append(el("div", { className: "msg__gutter" }), el("div", { className: "msg__main" }, body, " ", time));
       return article;
     }
@@ -183,12 +203,12 @@ export class MessageListView {
         dataset: { testid: "message-author" },
         attrs: { title: `@${message.author.username}` },
       }),
-      message.author.bot ? el("span", { className: "tag tag--bot", text: text.bot }) : null,
+      message.author.bot ? el("span", { className: "tag tag--bot", text: gettext("bot") }) : null,
       time,
     );
     const body = el("div", { className: "msg__body", dataset: { testid: "message-body" } });
     if (message.deleted) {
-      body.append(el("span", { className: "msg__tombstone", text: text.deleted, dataset: { testid: "tombstone" } }));
+      body.append(el("span", { className: "msg__tombstone", text: gettext("message deleted"), dataset: { testid: "tombstone" } }));
     } else if (message.provisional) {
       body.textContent = message.body;
     } else {
@@ -201,7 +221,7 @@ export class MessageListView {
         " ",
         el("span", {
           className: "msg__edited",
-          text: text.edited,
+          text: gettext("(edited)"),
           dataset: { testid: "edited" },
           attrs: { title: fullTime(parseTime(message.edited_at)) },
         }),
@@ -253,7 +273,10 @@ export class MessageListView {
         el("span", { className: "reaction__count", text: String(reaction.count), attrs: { "aria-hidden": "true" } }),
       ];
       if (!canReact) {
-        const said = `${text.reactionCount(reaction.emoji, reaction.count)}: ${who}`;
+        const said = interpolate(gettext("%(reactions)s: %(names)s"), {
+          reactions: reactionCount(reaction.emoji, reaction.count),
+          names: who,
+        });
         return el(
           "span",
           {
@@ -275,7 +298,7 @@ export class MessageListView {
           attrs: {
             type: "button",
             "aria-pressed": String(mine),
-            "aria-label": text.reactionCount(reaction.emoji, reaction.count),
+            "aria-label": reactionCount(reaction.emoji, reaction.count),
             title: who,
           },
         },
@@ -284,7 +307,7 @@ export class MessageListView {
     });
     return el(
       "div",
-      { className: "reactions", dataset: { testid: "reactions" }, attrs: { role: "group", "aria-label": text.reactions } },
+      { className: "reactions", dataset: { testid: "reactions" }, attrs: { role: "group", "aria-label": gettext("Reactions") } },
       ...items,
     );
   }
@@ -354,20 +377,20 @@ export class MessageListView {
       dataset: { testid: "pending-message", clientId: entry.client_id, state: entry.state },
     });
     let status;
-    if (failed) status = text.notSent(entry.error);
+    if (failed) status = interpolate(gettext("Not sent: %(reason)s"), { reason: entry.error });
     else if (entry.state === "waiting") {
       const seconds = Math.max(1, Math.ceil(((entry.retryAt || Date.now()) - Date.now()) / 1000));
-      status = entry.retryAt ? text.retrying(seconds) : text.retryingSoon;
-    } else status = online ? text.sending : text.waitingForConnection;
+      status = entry.retryAt ? interpolate(gettext("Sending too fast; retrying in %(seconds)s s…"), { seconds: formatNumber(seconds) }) : gettext("Retrying shortly…");
+    } else status = online ? gettext("Sending…") : gettext("Waiting for connection…");
     const statusLine = el("div", { className: "msg__status", text: status, dataset: { testid: "pending-status" } });
     if (failed) {
       statusLine.append(
         " ",
-        el("button", { className: "link-button", text: text.retry, attrs: { type: "button" }, dataset: { action: "retry" } }),
+        el("button", { className: "link-button", text: gettext("Retry"), attrs: { type: "button" }, dataset: { action: "retry" } }),
         " · ",
         el("button", {
           className: "link-button",
-          text: text.discard,
+          text: gettext("Discard"),
           attrs: { type: "button" },
           dataset: { action: "discard", testid: "discard" },
         }),
@@ -393,7 +416,7 @@ export class MessageListView {
     else if (log.hasMoreBefore) state = "more";
     if (status.dataset.state === state) return;
     status.dataset.state = state;
-    status.textContent = state === "loading" ? text.loadingOlder : state === "beginning" ? this.introText() : "";
+    status.textContent = state === "loading" ? gettext("Loading older messages…") : state === "beginning" ? this.introText() : "";
     status.hidden = state === "more";
   }
 
@@ -492,7 +515,7 @@ export class MessageListView {
     );
     const menu = el(
       "div",
-      { className: "msg__menu", dataset: { testid: "message-menu" }, attrs: { role: "menu", "aria-label": text.messageActions } },
+      { className: "msg__menu", dataset: { testid: "message-menu" }, attrs: { role: "menu", "aria-label": gettext("Message actions") } },
       ...items,
     );
     menu.addEventListener("keydown", (event) => moveWithinMenu(event, items));
@@ -544,7 +567,7 @@ export class MessageListView {
     const input = el("textarea", {
       className: "edit__input",
       dataset: { testid: "edit-input" },
-      attrs: { rows: "2", "aria-label": text.edit },
+      attrs: { rows: "2", "aria-label": gettext("Edit") },
     });
     input.value = message.body;
     const form = el(
@@ -554,10 +577,10 @@ export class MessageListView {
       el(
         "div",
         { className: "edit__buttons" },
-        el("button", { className: "button button--small", text: text.save, attrs: { type: "submit" }, dataset: { testid: "edit-save" } }),
+        el("button", { className: "button button--small", text: gettext("Save"), attrs: { type: "submit" }, dataset: { testid: "edit-save" } }),
         el("button", {
           className: "button button--small button--quiet",
-          text: text.cancel,
+          text: gettext("Cancel"),
           attrs: { type: "button" },
           dataset: { action: "cancel-edit" },
         }),
@@ -618,7 +641,7 @@ export class MessageListView {
     const promptId = `delete-prompt-${seq}`;
     const cancel = el("button", {
       className: "button button--small button--quiet",
-      text: text.cancel,
+      text: gettext("Cancel"),
       attrs: { type: "button" },
       dataset: { action: "cancel-delete", testid: "delete-cancel" },
     });
@@ -629,13 +652,13 @@ export class MessageListView {
         dataset: { testid: "delete-confirm" },
         attrs: { role: "group", "aria-labelledby": promptId },
       },
-      el("p", { className: "confirm-delete__prompt", text: text.confirmDelete, attrs: { id: promptId } }),
+      el("p", { className: "confirm-delete__prompt", text: gettext("Delete this message? It will show as deleted for everyone."), attrs: { id: promptId } }),
       el(
         "div",
         { className: "confirm-delete__buttons" },
         el("button", {
           className: "button button--small button--danger",
-          text: text.delete,
+          text: gettext("Delete"),
           attrs: { type: "button" },
           dataset: { action: "confirm-delete", testid: "delete-confirm-button" },
         }),
@@ -722,9 +745,9 @@ export class MessageListView {
         {
           className: "unread-divider",
           dataset: { testid: "unread-divider" },
-          attrs: { role: "separator", "aria-label": text.newMessages },
+          attrs: { role: "separator", "aria-label": gettext("New messages") },
         },
-        el("span", { className: "unread-divider__label", text: text.newMessages }),
+        el("span", { className: "unread-divider__label", text: gettext("New messages") }),
       );
     }
   }
@@ -759,12 +782,12 @@ function allowedActions(message, mine, perms) {
   if (message.deleted || message.provisional || !message.author) return [];
   const can = perms.can;
   const actions = [];
-  if (mine && can.includes("edit")) actions.push({ action: "edit", label: text.edit, danger: false });
+  if (mine && can.includes("edit")) actions.push({ action: "edit", label: gettext("Edit"), danger: false });
   if (can.includes("react")) {
-    actions.push({ action: "react-add", label: text.addReaction, danger: false, icon: "smile-plus" });
+    actions.push({ action: "react-add", label: gettext("Add reaction"), danger: false, icon: "smile-plus" });
   }
   if ((mine && can.includes("delete")) || can.includes("delete_others")) {
-    actions.push({ action: "delete", label: text.delete, danger: true });
+    actions.push({ action: "delete", label: gettext("Delete"), danger: true });
   }
   return actions;
 }
