@@ -77,8 +77,6 @@ def receive_upload(request: HttpRequest, user: User, slug: str, *, check_csrf: b
         services.attachment_check_upload(
             user=user, room_slug=slug, size=max(0, length - uploads.MULTIPART_SLACK), client_id=client_id
         )
-    except _LengthRequired as error:
-        return error_response(error, status=411)
     except ChatError as error:
         return error_response(error)
     handler = uploads.LimitedUploadHandler(request, limit=settings.CHAT_UPLOAD_MAX_FILE_SIZE)
@@ -118,17 +116,13 @@ def _store(
     return JsonResponse(protocol.attachment_payload(attachment.summary()), status=201)
 
 
-class _LengthRequired(BadRequest):
-    pass
-
-
 def _declared_length(request: HttpRequest) -> int:
     try:
         length = int(request.META.get("CONTENT_LENGTH") or "")
     except ValueError:
-        raise _LengthRequired(_("An upload must state its length (Content-Length).")) from None
+        raise BadRequest(_("An upload must state its length (Content-Length).")) from None
     if length <= 0:
-        raise _LengthRequired(_("An upload must state its length (Content-Length)."))
+        raise BadRequest(_("An upload must state its length (Content-Length)."))
     return length
 
 

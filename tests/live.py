@@ -271,7 +271,8 @@ class LiveDatabase:
 
     def create(self) -> LiveDatabase:
         # Servers of one deployment share its Redis keys; other deployments don't see them.
-        self.env = {"CHAT_REDIS_PREFIX": self.name}
+        # Servers of one deployment share its uploads too: a folder of its own.
+        self.env = {"CHAT_REDIS_PREFIX": self.name, "MEDIA_ROOT": str(Path(self.dir) / "media")}
         if self.base_url:
             parts = urllib.parse.urlsplit(self.base_url)
             self._admin_sql(f'CREATE DATABASE "{self.name}"')

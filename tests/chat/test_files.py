@@ -107,7 +107,7 @@ def test_refusals_are_clear_and_come_before_the_body_is_read(
     assert stored(media) == [] and waiting(media) == []
     # No length at all.
     response = post_file(client, "general", b"x", "x.txt", CONTENT_LENGTH="")
-    assert response.status_code == 411
+    assert (response.status_code, response.json()["error"]) == (400, "bad_request")
 
     settings.CHAT_UPLOAD_MAX_DAILY_SIZE = 10
     response = post_file(client, "general", b"x" * 20, "x.txt")
@@ -283,3 +283,15 @@ def test_nothing_else_serves_the_stored_files(media: Path, public_room: Room, bo
         f"/{notes.file}",
     ):
         assert client.get(url).status_code == 404, url
+
+
+def test_a_media_root_among_the_static_files_is_refused(settings, tmp_path: Path) -> None:
+    from chat.checks import media_is_not_served_as_static
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    assert media_is_not_served_as_static() == []
+    settings.STATIC_ROOT = str(tmp_path)
+    assert [error.id for error in media_is_not_served_as_static()] == ["chat.E001"]
+    settings.STATIC_ROOT = str(tmp_path / "static")
+    settings.MEDIA_ROOT = str(Path(__file__).resolve().parents[2] / "chat" / "static" / "chat" / "media")
+    assert [error.id for error in media_is_not_served_as_static()] == ["chat.E001"]
