@@ -116,7 +116,11 @@ class LimitedUploadHandler(FileUploadHandler):
         if field_name != FILE_FIELD or self.received or self.upload is not None:
             raise SkipFile
         super().new_file(field_name, *args, **kwargs)
-        self.upload = TemporaryUploadedFile(self.file_name or "", self.content_type or "", 0, self.charset)
+        # Browsers send a name's quote and line breaks as %22, %0D and %0A (HTML's
+        # multipart/form-data encoding): the quote is the name's, line breaks none of it.
+        name = (self.file_name or "").replace("%22", '"').replace("%0D", "").replace("%0A", "")
+        self.file_name = name
+        self.upload = TemporaryUploadedFile(name, self.content_type or "", 0, self.charset)
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         assert self.upload is not None

@@ -258,6 +258,9 @@ def test_a_path_in_an_uploaded_name_is_dropped(media: Path, public_room: Room, b
     assert (response.status_code, response.json()["name"]) == (201, "evil")
     [name] = stored(media)
     assert name.startswith("attachments/") and "evil" not in name
+    # A quote in a name, as browsers send it (%22).
+    response = post_file(browser(bob), "general", b"data", "say %22hi%22.txt")
+    assert response.json()["name"] == 'say "hi".txt'
 
 
 def test_behind_nginx_the_bytes_are_nginxs_to_send(
