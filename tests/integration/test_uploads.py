@@ -1,0 +1,125 @@
+"""Uploads against a real server process (chatsite.server, Uvicorn): a body the client
+stops sending halfway leaves nothing behind, neither in the storage nor among the
+server's temporary files, and a body declared too large is refused unread."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.live import ChatServer, LiveDatabase, provision
+
+pytestmark = pytest.mark.integration
+
+CSRF = "a" * 32  # any secret: Django compares the cookie with the header
+BOUNDARY = "chat-test-boundary"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[ChatServer, dict, Path, Path]]:
+    database = LiveDatabase(os.environ.get("DATABASE_URL", "")).create()
+    incoming = Path(tempfile.mkdtemp(prefix="chat-incoming-", dir=database.dir))
+    room = f"up-{uuid.uuid4().hex[:6]}"
+    [user] = provision(database, [f"uploader-{uuid.uuid4().hex[:6]}"], {room: [0]})
+    user["room"] = room
+    chat = ChatServer(database, env={"TMPDIR": str(incoming)}).start()
+    try:
+        yield chat, user, Path(database.env["MEDIA_ROOT"]), incoming
+    finally:
+        chat.stop()
+        database.drop()
+
+
+def files_in(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+
+
+def held_in(chat: ChatServer, folder: Path) -> list[str]:
+    """The files in ``folder`` the server process has open: a spooled body is an unnamed
+    file there (O_TMPFILE), seen only among the process's descriptors."""
+    assert chat.process is not None
+    held = []
+    for fd in Path(f"/proc/{chat.process.pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith(str(folder)):
+            held.append(target)
+    return held
+
+
+def request_head(user: dict, length: int) -> bytes:
+    return (
+        f"POST /r/{user['room']}/files/ HTTP/1.1\r\n"
+        "Host: 127.0.0.1\r\n"
+        f"Cookie: sessionid={user['session_key']}; csrftoken={CSRF}\r\n"
+        f"X-CSRFToken: {CSRF}\r\n"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+        f"Content-Length: {length}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+
+
+def multipart(name: str, data: bytes) -> bytes:
+    head = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    return head + data + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def answer(connection: socket.socket) -> tuple[int, dict]:
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    head, _blank, body = received.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body or b"{}")
+
+
+def wait_until(condition, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_an_upload_cut_off_halfway_leaves_nothing_behind(server) -> None:
+    chat, user, media, incoming = server
+    body = multipart("big.bin", os.urandom(6 * 1024 * 1024))
+    with socket.create_connection(("127.0.0.1", chat.port), timeout=10) as connection:
+        connection.sendall(request_head(user, len(body)) + body[: len(body) // 2])
+        # Past 2.5 MB the server spools the body to a temporary file: it is there now.
+        wait_until(lambda: held_in(chat, incoming), "the body to be spooled to disk")
+    # The connection is gone: so is the temporary file, and nothing was stored.
+    wait_until(lambda: not held_in(chat, incoming), "the temporary file to be removed")
+    assert files_in(incoming) == [] and files_in(media) == []
+
+    # The same upload, whole, is stored, and leaves no temporary file either.
+    whole = multipart("small.bin", b"all of it")
+    with socket.create_connection(("127.0.0.1", chat.port), timeout=10) as connection:
+        connection.sendall(request_head(user, len(whole)) + whole)
+        status, reply = answer(connection)
+    assert (status, reply["name"], reply["size"]) == (201, "small.bin", 9)
+    assert [path.read_bytes() for path in files_in(media)] == [b"all of it"]
+    wait_until(lambda: not held_in(chat, incoming), "the temporary files to be closed")
+    assert files_in(incoming) == []
+
+
+def test_a_body_declared_too_large_is_refused_before_it_is_sent(server) -> None:
+    chat, user, media, incoming = server
+    before = files_in(media)
+    with socket.create_connection(("127.0.0.1", chat.port), timeout=10) as connection:
+        connection.sendall(request_head(user, 1024 * 1024 * 1024))  # a gigabyte, never sent
+        status, reply = answer(connection)
+    assert (status, reply["error"]) == (413, "too_large")
+    assert files_in(media) == before and files_in(incoming) == [] and held_in(chat, incoming) == []
