@@ -24,7 +24,6 @@ import io
 import logging
 import mimetypes
 import secrets
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -298,8 +297,3 @@ def stored_files() -> Iterator[tuple[str, datetime | None]]:
                     except (NotImplementedError, OSError):
                         modified = None
                     yield name, modified
-
-
-def temporary_dir() -> str:
-    """Where uploads wait while they are received (FILE_UPLOAD_TEMP_DIR, or the system's)."""
-    return settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir()

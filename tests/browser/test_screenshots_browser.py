@@ -123,7 +123,9 @@ def test_screenshots_of_the_main_screens(new_user) -> None:
         ],
     )
     expect(bob.page.locator("[data-testid=upload][data-state=done]")).to_have_count(2)
-    send(bob.page, "Timeline and the first draft of the notes:")
+    bob.page.get_by_test_id("composer").fill("Timeline and the first draft of the notes:")
+    shoot(bob.page, "file-upload")
+    bob.page.get_by_test_id("composer").press("Enter")
     shared = messages(alice.page).filter(has_text="first draft of the notes")
     expect(shared.get_by_test_id("attachment")).to_have_count(2)
     alice.page.wait_for_function(

@@ -197,6 +197,20 @@ def test_a_public_rooms_files_are_for_its_members_only(
     assert browser(bob).get(f"/files/{notes.pk}/").status_code == 404
 
 
+def test_an_archived_rooms_files_stay_for_its_members_and_a_tombstones_go(
+    media: Path, public_room: Room, alice: User, bob: User
+) -> None:
+    kept, gone = uploaded(bob, public_room, b"kept"), uploaded(bob, public_room, b"gone")
+    services.message_create(user=bob, room_slug="general", body="k", client_id="k", attachments=[kept.pk])
+    deleted = services.message_create(
+        user=bob, room_slug="general", body="g", client_id="g", attachments=[gone.pk]
+    ).message
+    services.message_delete(user=bob, room_slug="general", seq=deleted.seq)
+    services.room_archive(actor=alice, room=public_room)
+    assert browser(alice).get(f"/files/{kept.pk}/").status_code == 200
+    assert browser(bob).get(f"/files/{gone.pk}/").status_code == 404
+
+
 def test_an_upload_not_sent_is_its_uploaders_alone(
     media: Path, public_room: Room, alice: User, bob: User
 ) -> None:
