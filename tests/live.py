@@ -270,8 +270,8 @@ class LiveDatabase:
         self.env: dict[str, str] = {}
 
     def create(self) -> LiveDatabase:
-        # Servers of one deployment share its Redis keys; other deployments don't see them.
-        # Servers of one deployment share its uploads too: a folder of its own.
+        # Servers of one deployment share its Redis keys and its uploads (a folder of its
+        # own); other deployments see neither.
         self.env = {"CHAT_REDIS_PREFIX": self.name, "MEDIA_ROOT": str(Path(self.dir) / "media")}
         if self.base_url:
             parts = urllib.parse.urlsplit(self.base_url)
