@@ -111,8 +111,22 @@ def attachment_discard(*, user: User, room_slug: str, attachment_id: int) -> Non
     stored files once that commits. A file already sent is not the uploader's to take back."""
     attachment = Attachment.objects.filter(pk=attachment_id, room__slug=room_slug).first()
     attachment = permissions.check_can_discard(user, attachment)
-    # Only while unsent: a send that claimed it a moment ago keeps it.
-    Attachment.objects.filter(pk=attachment.pk, message__isnull=True).delete()
+    _delete_pending([attachment.pk])
+
+
+def _delete_pending(ids: list[int]) -> int:
+    """Delete those of the uploads that are still not sent; how many. Their rows are
+    locked first, as a send locks the uploads it claims: whichever comes second sees
+    what the first did (a send that claimed one a moment ago keeps it)."""
+    with transaction.atomic():
+        pending = list(
+            Attachment.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids, message__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        if pending:
+            Attachment.objects.filter(pk__in=pending).delete()
+    return len(pending)
 
 
 def attachment_summary(message: Message) -> list[dict[str, object]]:
@@ -125,13 +139,13 @@ def attachment_delete(*, actor: User, attachment: Attachment) -> None:
     takes the room's next rev and every socket of the room hears ``attachments_changed``."""
     permissions.check_can_delete_attachment(actor)
     with transaction.atomic():
-        # As it is now: sent meanwhile, or gone already.
+        # As it is now (sent meanwhile, or gone already), and again if it was sent just
+        # as it was to be deleted unsent.
         found = Attachment.objects.filter(pk=attachment.pk).values_list("message_id", flat=True)
-        if not found.exists():
+        if found.first() is None and (_delete_pending([attachment.pk]) or not found.exists()):
             return
         message_id = found.first()
-        if message_id is None:
-            Attachment.objects.filter(pk=attachment.pk, message__isnull=True).delete()
+        if message_id is None:  # gone meanwhile
             return
         message = lock_message(message_id)
         Attachment.objects.filter(pk=attachment.pk).delete()
@@ -156,9 +170,7 @@ def attachments_expire(*, now: datetime | None = None, limit: int | None = None)
     )
     if not ids:
         return 0
-    with transaction.atomic():
-        deleted, _by_model = Attachment.objects.filter(pk__in=ids, message__isnull=True).delete()
-    return deleted
+    return _delete_pending(ids)
 
 
 SWEEP_BATCH = 500
@@ -184,4 +196,4 @@ def stray_files_delete(*, now: datetime | None = None) -> int:
 def pending_for_user_delete(user: User) -> None:
     """A user is being deleted: their uploads not sent go with them (those sent stay with
     their messages, which stay too)."""
-    Attachment.objects.filter(uploader=user, message__isnull=True).delete()
+    _delete_pending(list(Attachment.objects.pending().filter(uploader=user).values_list("pk", flat=True)))

@@ -417,6 +417,11 @@ def test_a_moderator_deletes_one_file_of_a_message_and_the_room_hears_it(
     ]
     changes = selectors.changes_for(alice, "general", after_rev=0, limit=10)
     assert [item["id"] for item in changes["messages"][0]["attachments"]] == [second.pk]
+    # One not sent yet goes quietly: no message to tell of it.
+    draft = uploaded(bob, public_room)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attachment_delete(actor=StaffFactory(), attachment=draft)
+    assert stored(media) == [second.file] and listener.frames() == []
 
 
 def test_deleting_a_room_deletes_its_files(
@@ -500,3 +505,78 @@ def test_bad_ids_in_a_send_are_refused_before_anything_else(public_room: Room, b
     with pytest.raises(NotFound):
         send(bob, attachments=[12345], body="nothing there")
     assert not Message.objects.filter(client_id="c-[12345]").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sends_racing_for_one_upload_attach_it_once_and_leave_no_gap(settings, tmp_path: Path) -> None:
+    """Tabs of one user sending the same upload at the same moment (as from several
+    processes), while another tab takes it back: one message at most gets it."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("needs a database whose writers wait for each other's locks")
+    settings.MEDIA_ROOT = str(tmp_path)
+    owner, sender = UserFactory(), UserFactory()
+    room = services.room_create(creator=owner, name="Race", slug="race")
+    services.room_join(user=sender, room_slug="race")
+    for round_ in range(5):
+        attachment = uploaded(sender, room, f"file {round_}".encode())
+        start = threading.Barrier(5)
+        outcomes: list[object] = []
+        failures: list[BaseException] = []
+
+        def send_it(
+            tab: int,
+            attachment_id: int = attachment.pk,
+            round_: int = round_,
+            start: threading.Barrier = start,
+            outcomes: list[object] = outcomes,
+            failures: list[BaseException] = failures,
+        ) -> None:
+            try:
+                start.wait(timeout=10)
+                request = services.SendRequest(
+                    sender, "race", f"tab {tab}", f"r{round_}-t{tab}", (attachment_id,)
+                )
+                outcomes.extend(services.messages_create(sends=[request]))
+            except BaseException as error:  # reported below
+                failures.append(error)
+            finally:
+                connection.close()
+
+        def take_back(
+            attachment_id: int = attachment.pk,
+            start: threading.Barrier = start,
+            failures: list[BaseException] = failures,
+        ) -> None:
+            try:
+                start.wait(timeout=10)
+                services.attachment_discard(user=sender, room_slug="race", attachment_id=attachment_id)
+            except NotFound:
+                pass  # sent first
+            except BaseException as error:  # reported below
+                failures.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=send_it, args=(tab,)) for tab in range(4)]
+        threads.append(threading.Thread(target=take_back))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert failures == []
+        sent = [outcome for outcome in outcomes if isinstance(outcome, services.SendResult)]
+        assert len(sent) <= 1
+        assert all(isinstance(outcome, NotFound | services.SendResult) for outcome in outcomes)
+        row = Attachment.objects.filter(pk=attachment.pk).first()
+        if sent:
+            assert row is not None and row.message_id == sent[0].message.pk
+        else:
+            assert row is None  # taken back before any send claimed it
+    room.refresh_from_db()
+    assert list(room.messages.order_by("seq").values_list("seq", flat=True)) == list(
+        range(1, room.last_seq + 1)
+    )
