@@ -117,7 +117,7 @@ class TooLarge(ChatError):
 
     code = "too_large"
 
-    def default_message(self) -> str:
+    def default_message(self) -> str | Promise:
         return _("That is more than the chat accepts.")
 
 
@@ -127,8 +127,10 @@ class QuotaExceeded(ChatError):
 
     code = "quota_exceeded"
 
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message, retry_after=round(retry_after))
+    def __init__(
+        self, message: str | Promise, retry_after: float, *, params: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(message, params=params, retry_after=round(retry_after))
         self.retry_after = retry_after
 
     @property

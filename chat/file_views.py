@@ -101,8 +101,8 @@ def _store(
     try:
         if handler.too_large:
             raise TooLarge(
-                _("A file may be at most %(size)s.")
-                % {"size": filesizeformat(settings.CHAT_UPLOAD_MAX_FILE_SIZE)}
+                _("A file may be at most %(size)s."),
+                params={"size": filesizeformat(settings.CHAT_UPLOAD_MAX_FILE_SIZE)},
             )
         if upload is None:
             raise BadRequest(_("No file arrived: the upload was interrupted, or held no “file”."))

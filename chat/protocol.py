@@ -160,7 +160,7 @@ def _attachment_ids(data: dict[str, Any]) -> tuple[int, ...]:
     ids = _field(data, "attachments", list, required=False) or []
     if len(ids) > settings.CHAT_UPLOAD_MAX_FILES:
         raise BadRequest(
-            _("A message takes at most %(count)d files.") % {"count": settings.CHAT_UPLOAD_MAX_FILES}
+            _("A message takes at most %(count)d files."), params={"count": settings.CHAT_UPLOAD_MAX_FILES}
         )
     if any(not isinstance(item, int) or isinstance(item, bool) or not 1 <= item <= SEQ_MAX for item in ids):
         raise BadRequest(_("The field “attachments” must list the ids of uploaded files."))

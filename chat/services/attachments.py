@@ -35,20 +35,21 @@ EXPIRE_PER_UPLOAD = 20
 def _check_limits(user: User, size: int, client_id: str, now: datetime) -> None:
     if size > settings.CHAT_UPLOAD_MAX_FILE_SIZE:
         raise TooLarge(
-            _("A file may be at most %(size)s.")
-            % {"size": filesizeformat(settings.CHAT_UPLOAD_MAX_FILE_SIZE)}
+            _("A file may be at most %(size)s."),
+            params={"size": filesizeformat(settings.CHAT_UPLOAD_MAX_FILE_SIZE)},
         )
     if client_id:
         # The other files uploaded for the same message, not sent yet.
         sizes = selectors.pending_upload_sizes(user, client_id)
         if len(sizes) + 1 > settings.CHAT_UPLOAD_MAX_FILES:
             raise TooLarge(
-                _("A message takes at most %(count)d files.") % {"count": settings.CHAT_UPLOAD_MAX_FILES}
+                _("A message takes at most %(count)d files."),
+                params={"count": settings.CHAT_UPLOAD_MAX_FILES},
             )
         if sum(sizes) + size > settings.CHAT_UPLOAD_MAX_MESSAGE_SIZE:
             raise TooLarge(
-                _("The files of one message may be at most %(size)s together.")
-                % {"size": filesizeformat(settings.CHAT_UPLOAD_MAX_MESSAGE_SIZE)}
+                _("The files of one message may be at most %(size)s together."),
+                params={"size": filesizeformat(settings.CHAT_UPLOAD_MAX_MESSAGE_SIZE)},
             )
     recent = selectors.uploads_since(user, now - DAY)  # (when, size), oldest first
     used = sum(found for _when, found in recent)
@@ -62,8 +63,8 @@ def _check_limits(user: User, size: int, client_id: str, now: datetime) -> None:
                 wait_until = when + DAY
                 break
         raise QuotaExceeded(
-            _("You have uploaded %(used)s in the last 24 hours, and may upload %(limit)s; try again later.")
-            % {"used": filesizeformat(used), "limit": filesizeformat(limit)},
+            _("You have uploaded %(used)s in the last 24 hours, and may upload %(limit)s; try again later."),
+            params={"used": filesizeformat(used), "limit": filesizeformat(limit)},
             retry_after=max(1.0, (wait_until - now).total_seconds()),
         )
 

@@ -388,12 +388,12 @@ def _claim_attachments(send: SendRequest, room_id: int) -> list[Attachment]:
         )
     if len(ids) > settings.CHAT_UPLOAD_MAX_FILES:
         raise TooLarge(
-            _("A message takes at most %(count)d files.") % {"count": settings.CHAT_UPLOAD_MAX_FILES}
+            _("A message takes at most %(count)d files."), params={"count": settings.CHAT_UPLOAD_MAX_FILES}
         )
     if sum(attachment.size for attachment in found.values()) > settings.CHAT_UPLOAD_MAX_MESSAGE_SIZE:
         raise TooLarge(
-            _("The files of one message may be at most %(size)s together.")
-            % {"size": filesizeformat(settings.CHAT_UPLOAD_MAX_MESSAGE_SIZE)}
+            _("The files of one message may be at most %(size)s together."),
+            params={"size": filesizeformat(settings.CHAT_UPLOAD_MAX_MESSAGE_SIZE)},
         )
     return [found[pk] for pk in ids]
 
