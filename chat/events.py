@@ -44,6 +44,10 @@ def reactions_changed(room_id: int, room_slug: str, seq: int, reactions: list[di
     _on_commit(_room_frame(room_id, protocol.reactions_changed_frame(room_slug, seq, reactions)))
 
 
+def attachments_changed(room_id: int, room_slug: str, seq: int, attachments: list[dict[str, Any]]) -> None:
+    _on_commit(_room_frame(room_id, protocol.attachments_changed_frame(room_slug, seq, attachments)))
+
+
 def read_marked(user_id: int, room_slug: str, seq: int, *, skip: str | None = None) -> None:
     frame = protocol.encode(protocol.read_frame(room_slug, seq))
     _on_commit(Envelope(op=FRAME, audience=USER, target=user_id, frame=frame, skip=skip or ""))

@@ -110,3 +110,29 @@ class Unavailable(ChatError):
 
     def default_message(self) -> str | Promise:
         return _("The chat is unavailable right now; nothing was stored. Try again shortly.")
+
+
+class TooLarge(ChatError):
+    """A file, or the files of one message, over the size or count the server allows."""
+
+    code = "too_large"
+
+    def default_message(self) -> str | Promise:
+        return _("That is more than the chat accepts.")
+
+
+class QuotaExceeded(ChatError):
+    """The user uploaded as much as they may in 24 hours; ``retry_after``: seconds until
+    enough of it is older than that."""
+
+    code = "quota_exceeded"
+
+    def __init__(
+        self, message: str | Promise, retry_after: float, *, params: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(message, params=params, retry_after=round(retry_after))
+        self.retry_after = retry_after
+
+    @property
+    def whole_seconds(self) -> int:
+        return max(1, math.ceil(self.retry_after))

@@ -17,7 +17,7 @@ from chat.exceptions import Archived, ChatError, Forbidden, NotFound
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from chat.models import Membership, Message, Room
+    from chat.models import Attachment, Membership, Message, Room
 
 
 def can_see_room(room: Room, membership: Membership | None) -> bool:
@@ -117,6 +117,38 @@ def check_can_react(room: Room, membership: Membership | None) -> Membership:
     return membership
 
 
+def check_can_upload(room: Room | None, membership: Membership | None) -> Membership:
+    """Upload a file to the room, to send with a message: as for sending."""
+    return check_can_post(room, membership)
+
+
+def check_can_download(
+    user: User, attachment: Attachment | None, membership: Membership | None
+) -> Attachment:
+    """A file is served to the members of its room only, whoever else may read the room
+    (a public room's history, a moderator): to anyone else, and to a member who was
+    removed or left, it does not exist. One not sent yet is its uploader's alone."""
+    if attachment is None or membership is None or membership.room_id != attachment.room_id:
+        raise NotFound(_("No such file."))
+    if attachment.message_id is None and attachment.uploader_id != user.pk:
+        raise NotFound(_("No such file."))
+    return attachment
+
+
+def check_can_discard(user: User, attachment: Attachment | None) -> Attachment:
+    """Take back an upload: its uploader, while it is not sent."""
+    if attachment is None or attachment.message_id is not None or attachment.uploader_id != user.pk:
+        raise NotFound(_("No such file."))
+    return attachment
+
+
+def check_can_delete_attachment(user: User) -> None:
+    """Delete a file from a sent message: the site's moderators (in the admin). Its author
+    deletes the message instead."""
+    if not is_moderator(user):
+        raise Forbidden(_("Only a moderator can delete a file from a message."))
+
+
 def check_can_join(room: Room | None, membership: Membership | None) -> None:
     room = check_can_see_room(room, membership)
     if room.is_private:
@@ -157,8 +189,8 @@ def room_abilities(room: Room, membership: Membership | None) -> list[str]:
     """What the user may do in the room, as the checks above decide it: the room
     summary's ``can``, so that clients offer what the server would allow.
 
-    ``send``, ``edit`` and ``delete`` (their own messages), ``react``, ``delete_others`` (a
-    room admin), ``leave``, ``mute``, ``manage_room`` and ``manage_members``
+    ``send``, ``edit`` and ``delete`` (their own messages), ``upload`` (files to send),
+    ``react``, ``delete_others`` (a room admin), ``leave``, ``mute``, ``manage_room`` and ``manage_members``
     follow from the membership; ``join`` says the room is open to join, and is
     listed for members too (it applies once they leave). What site staff may do
     through the admin is not listed."""
@@ -166,6 +198,8 @@ def room_abilities(room: Room, membership: Membership | None) -> list[str]:
     if membership is not None:
         if _passes(check_can_post, room, membership):
             can += ["send", "edit", "delete"]
+        if _passes(check_can_upload, room, membership):
+            can.append("upload")
         if _passes(check_can_react, room, membership):
             can.append("react")
             if membership.is_admin:

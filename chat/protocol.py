@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from chat import permissions
@@ -39,6 +41,7 @@ class Send:
     room: str
     body: str
     client_id: str
+    attachments: tuple[int, ...] = ()  # ids of the sender's uploads to send with it
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +155,30 @@ def _required_seq(data: dict[str, Any], name: str) -> int:
     return value
 
 
+def _attachment_ids(data: dict[str, Any]) -> tuple[int, ...]:
+    """The optional ``attachments`` of a send: distinct upload ids, at most CHAT_UPLOAD_MAX_FILES."""
+    ids = _field(data, "attachments", list, required=False) or []
+    if len(ids) > settings.CHAT_UPLOAD_MAX_FILES:
+        raise BadRequest(
+            _("A message takes at most %(count)d files."), params={"count": settings.CHAT_UPLOAD_MAX_FILES}
+        )
+    if any(not isinstance(item, int) or isinstance(item, bool) or not 1 <= item <= SEQ_MAX for item in ids):
+        raise BadRequest(_("The field “attachments” must list the ids of uploaded files."))
+    if len(set(ids)) != len(ids):
+        raise BadRequest(_("The field “attachments” names a file twice."))
+    return tuple(ids)
+
+
 def _parse_send(data: dict[str, Any]) -> Send:
     client_id = _field(data, "client_id", str)
     if not 1 <= len(client_id) <= CLIENT_ID_MAX:
         raise BadRequest(_("client_id must have 1 to 64 characters."))
-    return Send(room=_field(data, "room", str), body=_field(data, "body", str), client_id=client_id)
+    return Send(
+        room=_field(data, "room", str),
+        body=_field(data, "body", str),
+        client_id=client_id,
+        attachments=_attachment_ids(data),
+    )
 
 
 def _limit(data: dict[str, Any]) -> int:
@@ -255,6 +277,21 @@ def mentioned_usernames(message: Message) -> list[str]:
     return sorted(mention.user.username for mention in message.mentions.all())
 
 
+def attachment_payload(summary: dict[str, Any]) -> dict[str, Any]:
+    """The protocol's ATTACHMENT object: a file's summary (Attachment.summary) and the
+    addresses of its bytes and, for a picture, of its thumbnail."""
+    pk = summary["id"]
+    return {
+        **summary,
+        "url": reverse("chat:attachment", args=[pk]),
+        "thumbnail_url": reverse("chat:attachment_thumbnail", args=[pk]) if summary["image"] else None,
+    }
+
+
+def attachment_payloads(summaries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [attachment_payload(summary) for summary in summaries]
+
+
 def message_payload(
     message: Message, room_slug: str | None = None, mentions: Iterable[str] | None = None
 ) -> dict[str, Any]:
@@ -277,6 +314,7 @@ def message_payload(
         ),
         "reactions": [] if deleted else message.reactions,
         "event": None if deleted else message.event,
+        "attachments": [] if deleted or not message.attachments else attachment_payloads(message.attachments),
     }
 
 
@@ -342,6 +380,10 @@ def changes_frame(room_slug: str, messages: list[Message], rev: int, has_more: b
 
 def reactions_changed_frame(room_slug: str, seq: int, reactions: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "reactions_changed", "room": room_slug, "seq": seq, "reactions": reactions}
+
+
+def attachments_changed_frame(room_slug: str, seq: int, attachments: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "attachments_changed", "room": room_slug, "seq": seq, "attachments": attachments}
 
 
 def joined_frame(summary: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -34,7 +35,7 @@ from accounts.models import User
 from chat import permissions, protocol
 from chat.compiled import SAMPLE_ID, CompiledQuery
 from chat.exceptions import BadRequest, NotFound
-from chat.models import Membership, Mention, Message, Reaction, Room, Webhook
+from chat.models import Attachment, Membership, Mention, Message, Reaction, Room, Webhook
 from chat.rendering import MENTION_MARKUP, NO_SPACE_LETTERS
 
 
@@ -355,6 +356,33 @@ def history_for(
     room, _membership = room_access(user, slug)
     page, has_more = message_page(room, before_seq=before_seq, after_seq=after_seq, limit=limit)
     return protocol.history_frame(room.slug, page, has_more)
+
+
+def attachment_for_download(user: User, attachment_id: int) -> Attachment:
+    """The file, if ``user`` may have it now (permissions.check_can_download): asked on
+    every request, so a member who is removed loses their files at once."""
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    membership = None
+    if attachment is not None and user.is_authenticated:
+        membership = Membership.objects.filter(room_id=attachment.room_id, user=user).first()
+    return permissions.check_can_download(user, attachment, membership)
+
+
+def pending_upload_sizes(user: User, client_id: str) -> list[int]:
+    """The sizes of the user's uploads for the message ``client_id`` that are not sent yet."""
+    return list(
+        Attachment.objects.pending().filter(uploader=user, client_id=client_id).values_list("size", flat=True)
+    )
+
+
+def uploads_since(user: User, since: datetime) -> list[tuple[datetime, int]]:
+    """(when, size) of each file ``user`` uploaded since then and the chat still keeps,
+    oldest first: what their daily upload limit counts."""
+    return list(
+        Attachment.objects.filter(uploader=user, created_at__gte=since)
+        .order_by("created_at")
+        .values_list("created_at", "size")
+    )
 
 
 def active_user_by_username(username: str) -> User:

@@ -286,7 +286,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 raise
             result = services.SendResult(stored, created=False)
         else:
-            request = services.SendRequest(self.user, frame.room, frame.body, frame.client_id)
+            request = services.SendRequest(
+                self.user, frame.room, frame.body, frame.client_id, frame.attachments
+            )
             result = await realtime.runtime().sends.send(request)
         self.strikes = 0
         message = result.message

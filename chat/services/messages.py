@@ -1,5 +1,9 @@
 """Writing messages: send (one, or a batch in one transaction), edit, delete.
 
+A message may carry files uploaded before it (chat.services.attachments): the
+send names them, and they are checked (the sender's, to this room, not sent yet)
+and attached in the message's own transaction. Deleting a message deletes them.
+
 A message's ``@username`` mentions of the room's members are stored with it
 (``Mention``): a name matches a member's username exactly or, failing that, one
 member's ignoring case. Others (non-members, the author) are only rendered.
@@ -14,13 +18,14 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from chat import events, notes, permissions, protocol, selectors
-from chat.exceptions import ChatError, Forbidden, TooLong
-from chat.models import Membership, Mention, Message, Reaction, Room
+from chat.exceptions import ChatError, Forbidden, NotFound, TooLarge, TooLong
+from chat.models import Attachment, Membership, Mention, Message, Reaction, Room
 from chat.realtime import metrics
 from chat.rendering import mention_runs, mentioned_names, render_body
 
@@ -31,6 +36,8 @@ class SendRequest:
     room_slug: str
     body: str
     client_id: str
+    # Ids of the sender's uploads to this room to send with it (chat.services.attachments).
+    attachments: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +46,12 @@ class SendResult:
     created: bool
 
 
-def check_body(body: str) -> str:
-    if not body.strip() or len(body) > settings.CHAT_MAX_BODY:
+def check_body(body: str, *, with_files: bool = False) -> str:
+    """``body`` if it may be posted: at most CHAT_MAX_BODY characters, and not blank unless
+    files go with it (a blank body is then stored empty)."""
+    if len(body) > settings.CHAT_MAX_BODY or not (body.strip() or with_files):
         raise TooLong()
-    return body
+    return body if body.strip() else ""
 
 
 def render(body: str, known_usernames: set[str] | None = None) -> str:
@@ -320,7 +329,7 @@ def messages_create(*, sends: Sequence[SendRequest]) -> list[SendResult | ChatEr
     outcomes: list[SendResult | ChatError | None] = [None] * len(sends)
     for index, send in enumerate(sends):
         try:
-            check_body(send.body)
+            check_body(send.body, with_files=bool(send.attachments))
         except ChatError as error:
             outcomes[index] = error
     stored = _stored_sends([send for index, send in enumerate(sends) if outcomes[index] is None])
@@ -339,15 +348,17 @@ def messages_create(*, sends: Sequence[SendRequest]) -> list[SendResult | ChatEr
             first_of[key] = index
             fresh.append(index)
     try:
-        created, refused = _insert_batch(sends, fresh)
+        created, refused, errors = _insert_batch(sends, fresh)
     except IntegrityError:
         # Another socket stored one of these client_ids at the same moment: the
         # batch rolled back whole; take the requests one at a time.
-        created, refused = {}, []
+        created, refused, errors = {}, [], {}
         for index in fresh:
             outcomes[index] = _create_one(sends[index])
     for index, message in created.items():
         outcomes[index] = SendResult(message, created=True)
+    for index, refusal in errors.items():
+        outcomes[index] = refusal
     for index in refused:
         try:
             outcomes[index] = _refusal(sends[index])
@@ -361,9 +372,37 @@ def messages_create(*, sends: Sequence[SendRequest]) -> list[SendResult | ChatEr
     return outcomes  # type: ignore[return-value]
 
 
-def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[int, Message], list[int]]:
+def _claim_attachments(send: SendRequest, room_id: int) -> list[Attachment]:
+    """Lock the uploads ``send`` names, in its order, if they are all the sender's, to this
+    room and not sent yet, and within the limits of one message; else raise."""
+    ids = send.attachments
+    found = {
+        attachment.pk: attachment
+        for attachment in Attachment.objects.select_for_update(of=("self",)).filter(
+            pk__in=ids, room_id=room_id, uploader_id=send.user.pk, message__isnull=True
+        )
+    }
+    if len(found) != len(ids):
+        raise NotFound(
+            _("A file of this message is gone (sent already, or removed); remove it and try again.")
+        )
+    if len(ids) > settings.CHAT_UPLOAD_MAX_FILES:
+        raise TooLarge(
+            _("A message takes at most %(count)d files."), params={"count": settings.CHAT_UPLOAD_MAX_FILES}
+        )
+    if sum(attachment.size for attachment in found.values()) > settings.CHAT_UPLOAD_MAX_MESSAGE_SIZE:
+        raise TooLarge(
+            _("The files of one message may be at most %(size)s together."),
+            params={"size": filesizeformat(settings.CHAT_UPLOAD_MAX_MESSAGE_SIZE)},
+        )
+    return [found[pk] for pk in ids]
+
+
+def _insert_batch(
+    sends: Sequence[SendRequest], fresh: list[int]
+) -> tuple[dict[int, Message], list[int], dict[int, ChatError]]:
     if not fresh:
-        return {}, []
+        return {}, [], {}
     names_in = {index: mentioned_names(sends[index].body) for index in fresh}
     names = set().union(*names_in.values())
     known = _existing_usernames(names)
@@ -376,6 +415,8 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
     }
     created: dict[int, Message] = {}
     refused: list[int] = []
+    errors: dict[int, ChatError] = {}
+    claimed: dict[int, list[Attachment]] = {}
     with transaction.atomic():
         # The rooms are locked first, then their posters' memberships are read: a member
         # removed (or a room archived) by a transaction that committed before the lock
@@ -396,14 +437,24 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
             if room is None or membership_id is None:
                 refused.append(index)  # explained after the transaction (_refusal)
                 continue
+            if send.attachments:
+                # Its room is locked: no other send can claim these files meanwhile. A
+                # refusal gives no seq, so none is left out.
+                try:
+                    claimed[index] = _claim_attachments(send, room[0])
+                except ChatError as refusal:
+                    errors[index] = refusal
+                    continue
             last_seq[send.room_slug] = seq = last_seq[send.room_slug] + 1
+            body = check_body(send.body, with_files=bool(send.attachments))
             created[index] = Message(
                 room_id=room[0],
                 seq=seq,
                 author=send.user,
-                body=send.body,
-                html=written[index].html,
+                body=body,
+                html=written[index].html if body else "",
                 client_id=send.client_id,
+                attachments=[attachment.summary() for attachment in claimed.get(index, [])],
             )
             read_upto[membership_id] = seq
         if created:
@@ -414,16 +465,31 @@ def _insert_batch(sends: Sequence[SendRequest], fresh: list[int]) -> tuple[dict[
             created = dict(sorted(created.items()))
             Message.objects.bulk_create(created.values())
             _mentions_store(created, written)
+            _attachments_attach(created, claimed)
             # Writing in a room means having read it up to there (a marker never moves back).
             _advance_read_markers(read_upto)
         for index, message in created.items():
             _published(message, sends[index].room_slug, written[index].mentioned.values())
-    return created, refused
+    return created, refused, errors
+
+
+def _attachments_attach(messages: Mapping[int, Message], claimed: Mapping[int, list[Attachment]]) -> None:
+    """Attach the claimed uploads to their newly inserted messages (keyed alike): one UPDATE."""
+    rows = []
+    for key, attachments in claimed.items():
+        if key not in messages:
+            continue
+        for position, attachment in enumerate(attachments):
+            attachment.message = messages[key]
+            attachment.position = position
+            rows.append(attachment)
+    if rows:
+        Attachment.objects.bulk_update(rows, ["message", "position"])
 
 
 def _create_one(send: SendRequest) -> SendResult | ChatError:
     try:
-        created, _refused = _insert_batch([send], [0])
+        created, _refused, errors = _insert_batch([send], [0])
     except IntegrityError:
         stored = selectors.sent_message(send.user, send.client_id)
         if stored is None:
@@ -431,18 +497,24 @@ def _create_one(send: SendRequest) -> SendResult | ChatError:
         return _as_resend(send, stored)
     if created:
         return SendResult(created[0], created=True)
+    if errors:
+        return errors[0]
     try:
         return _refusal(send)
     except _Resent as resent:
         return resent.result
 
 
-def message_create(*, user: User, room_slug: str, body: str, client_id: str) -> SendResult:
-    """Post ``body`` as ``user``. A repeated ``client_id`` returns the stored message.
+def message_create(
+    *, user: User, room_slug: str, body: str, client_id: str, attachments: Sequence[int] = ()
+) -> SendResult:
+    """Post ``body`` as ``user``, with the uploads ``attachments`` names (their ids). A
+    repeated ``client_id`` returns the stored message.
 
     Callers rate-limit first (chat.ratelimit), on the event loop.
     """
-    [outcome] = messages_create(sends=[SendRequest(user, room_slug, body, client_id)])
+    request = SendRequest(user, room_slug, body, client_id, tuple(attachments))
+    [outcome] = messages_create(sends=[request])
     if isinstance(outcome, ChatError):
         raise outcome
     return outcome
@@ -452,7 +524,7 @@ def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
     room, membership = selectors.room_access(user, room_slug)
     message = permissions.check_can_edit_message(user, selectors.message_in_room(room, seq))
     permissions.check_can_post(room, membership)
-    check_body(body)
+    body = check_body(body, with_files=bool(message.attachments))
     names = mentioned_names(body)
     written = _write(
         body, _existing_usernames(names), _members_named([room.slug], names).get(room.slug, []), user.pk
@@ -462,7 +534,7 @@ def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
         # by a moderator): lock it and decide again, so a delete always wins.
         message = permissions.check_can_edit_message(user, lock_message(message.pk))
         message.body = body
-        message.html = written.html
+        message.html = written.html if body else ""
         message.edited_at = timezone.now()
         message.rev = take_rev(room.pk)
         message.save(update_fields=["body", "html", "edited_at", "rev"])
@@ -492,9 +564,23 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
         message.deleted_at = timezone.now()
         message.deleted_by = user
         message.reactions = []
+        message.attachments = []
         message.rev = take_rev(room.pk)
-        message.save(update_fields=["body", "html", "event", "deleted_at", "deleted_by", "reactions", "rev"])
+        message.save(
+            update_fields=[
+                "body",
+                "html",
+                "event",
+                "deleted_at",
+                "deleted_by",
+                "reactions",
+                "attachments",
+                "rev",
+            ]
+        )
         Reaction.objects.filter(message=message).delete()
+        # Its files go with it: the rows now, the stored bytes once this commits (chat.signals).
+        Attachment.objects.filter(message=message).delete()
         # A tombstone mentions no one: it leaves the mention counts and the mentions page.
         Mention.objects.filter(message=message).delete()
         events.message_deleted(room.pk, room.slug, seq)

@@ -1,7 +1,7 @@
 """Screenshots of the main screens, taken by every test run, with checks that each
-shows what it should: the room list, a room with history, search results, a
-direct conversation, the people picker, a phone-sized screen and dark mode; and
-in Chinese (``*-zh.png``) for browsers that ask for it.
+shows what it should: the room list, a room with history, files in a message,
+search results, a direct conversation, the people picker, a phone-sized screen and
+dark mode; and in Chinese (``*-zh.png``) for browsers that ask for it.
 
 They go to test-artifacts/screenshots/ (not committed); ``make screenshots``
 writes them to docs/screenshots/, where the README shows them. Look at them.
@@ -58,6 +58,32 @@ def shoot(page: Page, name: str) -> Path:
     return path
 
 
+def timeline_picture() -> bytes:
+    """A small chart to share: the weeks to the launch, drawn with Pillow."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (720, 360), (248, 249, 252))
+    draw = ImageDraw.Draw(image)
+    colors = [(79, 70, 229), (18, 183, 106), (247, 144, 9), (217, 48, 54)]
+    for week in range(4):
+        top = 50 + week * 72
+        draw.rectangle((60 + week * 120, top, 300 + week * 100, top + 44), fill=colors[week])
+    for x in range(60, 700, 80):
+        draw.line((x, 30, x, 340), fill=(220, 224, 232), width=1)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def attach_files(page: Page, files: list[tuple[str, str, bytes]]) -> None:
+    """Attach files through the composer's attach button (its file chooser)."""
+    with page.expect_file_chooser() as choosing:
+        page.get_by_test_id("attach").click()
+    choosing.value.set_files([{"name": name, "mimeType": kind, "buffer": data} for name, kind, data in files])
+
+
 def test_screenshots_of_the_main_screens(new_user) -> None:
     alice, bob = new_user("alice"), new_user("bob")
     set_display_name(alice.page, "Alice Moreau")
@@ -87,10 +113,31 @@ def test_screenshots_of_the_main_screens(new_user) -> None:
 
     shoot(alice.page, "room")
 
+    # Files: a picture and a document, sent with a line of text (the uploads themselves
+    # are tests/browser/test_attachments_browser.py's).
+    attach_files(
+        bob.page,
+        [
+            ("release-timeline.png", "image/png", timeline_picture()),
+            ("release-notes-draft.pdf", "application/pdf", b"%PDF-1.4\n% draft\n" + b"0" * 18_000),
+        ],
+    )
+    expect(bob.page.locator("[data-testid=upload][data-state=done]")).to_have_count(2)
+    bob.page.get_by_test_id("composer").fill("Timeline and the first draft of the notes:")
+    shoot(bob.page, "file-upload")
+    bob.page.get_by_test_id("composer").press("Enter")
+    shared = messages(alice.page).filter(has_text="first draft of the notes")
+    expect(shared.get_by_test_id("attachment")).to_have_count(2)
+    alice.page.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0",
+        arg=shared.locator("img").element_handle(),
+    )
+    shoot(alice.page, "files")
+
     alice.page.emulate_media(color_scheme="dark")
     alice.page.reload()
     wait_connected(alice.page)
-    expect(messages(alice.page)).to_have_count(len(CONVERSATION) + 1)  # and "Bob joined."
+    expect(messages(alice.page)).to_have_count(len(CONVERSATION) + 2)  # "Bob joined." and the files
     background = alice.page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(255, 255, 255)", "dark mode should not have a white page"
     shoot(alice.page, "dark-mode")

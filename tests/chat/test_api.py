@@ -197,3 +197,51 @@ def test_the_openapi_description_and_docs_are_served() -> None:
         schema["paths"]
     )
     assert client.get("/api/docs").status_code == 200
+
+
+def test_a_file_is_uploaded_sent_and_taken_back_with_a_token(
+    settings, tmp_path, public_room: Room, alice: User, bob: User
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chat.models import Attachment
+    from tests import images
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    client, auth = api_client(bob)
+    response = client.post(
+        "/api/rooms/general/files?client_id=h9",
+        {"file": SimpleUploadedFile("chart.png", images.png())},
+        headers=auth,
+    )
+    assert response.status_code == 201, response.content
+    picture = response.json()
+    assert (picture["name"], picture["image"], picture["width"]) == ("chart.png", True, 40)
+    draft = client.post(
+        "/api/rooms/general/files", {"file": SimpleUploadedFile("draft.txt", b"later")}, headers=auth
+    ).json()
+
+    posted = client.post(
+        "/api/rooms/general/messages",
+        {"body": "", "client_id": "h9", "attachments": [picture["id"]]},
+        "application/json",
+        headers=auth,
+    )
+    assert posted.status_code == 201, posted.content
+    page = client.get("/api/rooms/general/messages", headers=auth).json()
+    assert page["messages"][-1]["attachments"] == [picture]
+    # Someone else's upload does not go with a message.
+    hers, her_auth = api_client(alice)
+    refused = hers.post(
+        "/api/rooms/general/messages",
+        {"body": "mine now", "client_id": "a9", "attachments": [draft["id"]]},
+        "application/json",
+        headers=her_auth,
+    )
+    assert (refused.status_code, refused.json()["error"]) == (404, "not_found")
+    assert hers.delete(f"/api/rooms/general/files/{draft['id']}", headers=her_auth).status_code == 404
+    assert client.delete(f"/api/rooms/general/files/{draft['id']}", headers=auth).status_code == 204
+    assert list(Attachment.objects.values_list("name", flat=True)) == ["chart.png"]
+    # Without a token there is no upload.
+    anonymous = Client().post("/api/rooms/general/files", {"file": SimpleUploadedFile("x.txt", b"x")})
+    assert anonymous.status_code == 401

@@ -218,6 +218,7 @@ def test_the_message_object() -> None:
         "mentions": [],
         "reactions": [],
         "event": None,
+        "attachments": [],
     }
 
 

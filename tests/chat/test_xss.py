@@ -406,3 +406,45 @@ def test_the_message_frame_carries_the_rendered_html_not_the_body(alice: User, b
         found = audit(frame["html"])
         assert found.problems() == [], frame["html"]
         assert {tag for tag, _attributes in found.elements} <= set(RENDER_TAGS)
+
+
+# File names ------------------------------------------------------------------------------
+
+# A file's name loses any path (everything up to a slash): the payloads without one.
+FILE_NAMES = [
+    pytest.param(payload, id=name) for name, payload in CORPUS if "/" not in payload and "\\" not in payload
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", FILE_NAMES)
+def test_a_file_name_is_text_in_every_payload_and_page(payload: str, settings, tmp_path) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chat import protocol, uploads
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    author = UserFactory(username="author")
+    staff = UserFactory(username="root", is_staff=True, is_superuser=True)
+    room = services.room_create(creator=author, name="Files", slug="files")
+    upload = SimpleUploadedFile(payload.strip() or "x", b"data")
+    attachment = services.attachment_upload(user=author, room_slug="files", upload=upload)
+    assert attachment.name == uploads.clean_name(payload.strip() or "x")
+    message = services.message_create(
+        user=author, room_slug="files", body="", client_id="f", attachments=[attachment.pk]
+    ).message
+    assert protocol.message_payload(message, "files")["attachments"][0]["name"] == attachment.name
+    assert attachment.name not in attachment.file
+
+    admin = Client()
+    admin.force_login(staff)
+    for url in (
+        reverse("admin:chat_message_change", args=[message.pk]),
+        reverse("admin:chat_attachment_changelist"),
+        reverse("admin:chat_attachment_change", args=[attachment.pk]),
+    ):
+        markup = admin.get(url).content.decode()
+        # The admin's own scripts are its business; what a payload could add is ours.
+        assert audit(markup).problems() == [], url
+        assert html.escape(attachment.name) in markup, url
+    assert room.slug == "files"

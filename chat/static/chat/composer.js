@@ -4,6 +4,8 @@
 // With a `draft` (see drafts.js), unsent text is kept and comes back when the
 // room is opened again. With an `autocomplete` (see mentions.js), its open list
 // takes the keys it uses (Up, Down, Enter, Tab, Escape) before the composer does.
+// With `files` (attachments.js's Uploads), a message may be only files, and it
+// waits until they are uploaded.
 
 import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
 
@@ -17,7 +19,7 @@ function charactersLeft(left) {
 }
 
 export class Composer {
-  constructor({ form, input, button, counter, maxLength, onSend, onTyping, onEditLast = () => false, draft = null, autocomplete = null }) {
+  constructor({ form, input, button, counter, maxLength, onSend, onTyping, onEditLast = () => false, draft = null, autocomplete = null, files = null }) {
     this.form = form;
     this.input = input;
     this.button = button;
@@ -28,6 +30,7 @@ export class Composer {
     this.onEditLast = onEditLast;
     this.draft = draft;
     this.autocomplete = autocomplete;
+    this.files = files;
     this.enabled = true;
     this.lastTyping = 0;
     form.addEventListener("submit", (event) => {
@@ -65,13 +68,21 @@ export class Composer {
   submit() {
     if (!this.enabled) return;
     const body = this.input.value;
-    if (!body.trim() || this.length() > this.maxLength) return;
+    if (this.files?.busy()) {
+      this.counter.textContent = gettext("Wait until the files are uploaded.");
+      return;
+    }
+    if ((!body.trim() && !this.hasFiles()) || this.length() > this.maxLength) return;
     this.onSend(body);
     this.draft?.clear();
     this.input.value = "";
     this.lastTyping = 0;
     this.update();
     this.input.focus();
+  }
+
+  hasFiles() {
+    return Boolean(this.files && this.files.ready().length);
   }
 
   wantsEditLast(event) {
@@ -103,7 +114,8 @@ export class Composer {
     else this.counter.textContent = "";
     this.counter.classList.toggle("is-error", over);
     this.input.setAttribute("aria-invalid", over ? "true" : "false");
-    this.button.disabled = !this.enabled || over || !this.input.value.trim();
+    const empty = !this.input.value.trim() && !this.hasFiles();
+    this.button.disabled = !this.enabled || over || empty || Boolean(this.files?.busy());
     this.autosize();
   }
 

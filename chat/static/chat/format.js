@@ -1,7 +1,7 @@
 // Small helpers shared by the views: times and days in the page's language,
 // avatars, and building elements. The page's strings come from i18n.js.
 
-import { pageLanguage } from "./i18n.js";
+import { formatNumber, gettext, interpolate, ngettext, pageLanguage } from "./i18n.js";
 
 const formats = new Map(); // "language|options" -> Intl.DateTimeFormat
 
@@ -141,4 +141,18 @@ export function avatar(name, username, size = "") {
   node.textContent = initialsFor(name || username);
   node.style.setProperty("--avatar-hue", String(hueFor(username || name)));
   return node;
+}
+
+/** A size for people: "820 bytes", "12.5 KB", "3.4 MB" (powers of 1,024, as the server says them). */
+export function formatSize(bytes) {
+  if (bytes < 1024) return interpolate(ngettext("%(count)s byte", "%(count)s bytes", bytes), { count: formatNumber(bytes) });
+  const units = [gettext("KB"), gettext("MB"), gettext("GB")];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const number = value.toLocaleString(pageLanguage(), { maximumFractionDigits: 1 });
+  return interpolate(gettext("%(number)s %(unit)s"), { number, unit: units[unit] });
 }

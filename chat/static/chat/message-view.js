@@ -7,6 +7,7 @@ import { formatNumber, gettext, interpolate } from "./i18n.js";
 import { markOwnMentions } from "./mentions.js";
 import { Popovers } from "./popover.js";
 import { ReactionPicker, emojiChoices, reactionCount, reactionToggle, whoReacted } from "./reactions.js";
+import { ImageViewer, attachmentList } from "./attachments.js";
 
 // Messages by the same person within this long read as one block.
 const GROUP_WINDOW_MS = 5 * 60 * 1000;
@@ -44,7 +45,8 @@ export class MessageListView {
    * onRetry(clientId); onDiscard(clientId); onScrolled() (after any scroll, to mark what was seen read);
    * onReact(seq, emoji); onUnreact(seq, emoji); nameFor(username) -> the name to show (who reacted);
    * emoji (the server's [shortcode, emoji] pairs) and frequent (the user's most used emoji), for the picker;
-   * popovers (optional: the page's Popovers, so the actions menu closes like the others).
+   * popovers (optional: the page's Popovers, so the actions menu closes like the others);
+   * canOpenFiles() (optional: whether the user may download the room's files, i.e. is a member).
    */
   constructor(options) {
     this.onEditClosed = () => {};
@@ -53,7 +55,9 @@ export class MessageListView {
     this.nameFor = (username) => username;
     this.emoji = [];
     this.frequent = [];
+    this.canOpenFiles = () => true;
     Object.assign(this, options);
+    this.viewer = null; // made when a picture is first opened
     this.elements = new Map(); // seq -> element
     this.pendingElements = new Map(); // client_id -> element
     this.editing = null; // seq being edited
@@ -233,7 +237,10 @@ export class MessageListView {
       avatar(name, message.author.username),
       el("time", { className: "msg__gutter-time", text: gutterTime(created), attrs: { "aria-hidden": "true" } }),
     );
-    article.append(gutter, el("div", { className: "msg__main" }, meta, body, this.reactionsRow(message, perms)));
+    const files = message.deleted ? null : attachmentList(message.attachments, { canOpen: this.canOpenFiles() });
+    // A message of files alone has no text to show.
+    if (!message.deleted && !message.body && files) body.hidden = true;
+    article.append(gutter, el("div", { className: "msg__main" }, meta, body, files, this.reactionsRow(message, perms)));
 
     const actions = messageActions(message, mine, perms);
     if (actions) article.append(actions);
@@ -352,7 +359,7 @@ export class MessageListView {
       }
     }
     for (const entry of pending) {
-      const key = `${entry.state}|${entry.error}|${online}`;
+      const key = `${entry.state}|${entry.error}|${online}|${(entry.attachments || []).length}`;
       let element = this.pendingElements.get(entry.client_id);
       if (!element || element.dataset.key !== key) {
         const fresh = this.buildPending(entry, online);
@@ -402,7 +409,8 @@ export class MessageListView {
         "div",
         { className: "msg__main" },
         el("div", { className: "msg__meta" }, el("span", { className: "msg__author", text: this.myName })),
-        el("div", { className: "msg__body", text: entry.body, dataset: { testid: "message-body" } }),
+        el("div", { className: "msg__body", text: entry.body, dataset: { testid: "message-body" }, attrs: { hidden: !entry.body } }),
+        attachmentList(entry.attachments, { canOpen: true }),
         statusLine,
       ),
     );
@@ -433,6 +441,11 @@ export class MessageListView {
     const seq = Number(article.dataset.seq);
     const action = button.dataset.action;
     if (this.actionMenu && this.actionMenu.contains(button)) this.closeActionMenu();
+    if (action === "open-image") {
+      this.viewer ??= new ImageViewer(this.list.ownerDocument);
+      this.viewer.open(button.dataset.url, button.dataset.name);
+      return;
+    }
     if (action === "edit") this.startEditing(article, seq);
     else if (action === "react-add") this.openPicker(article, seq, article.contains(button) ? button : article);
     else if (action === "toggle-reaction") this.toggleReaction(seq, button.dataset.emoji);
@@ -543,6 +556,11 @@ export class MessageListView {
     const button = event.target.closest("button[data-action]");
     const article = button && button.closest("article[data-client-id]");
     if (!article) return;
+    if (button.dataset.action === "open-image") {
+      this.viewer ??= new ImageViewer(this.list.ownerDocument);
+      this.viewer.open(button.dataset.url, button.dataset.name);
+      return;
+    }
     if (button.dataset.action === "retry") this.onRetry(article.dataset.clientId);
     else if (button.dataset.action === "discard") this.onDiscard(article.dataset.clientId);
   }
@@ -834,6 +852,7 @@ function renderKey(message, perms, me) {
     mine,
     perms.can.join(","),
     JSON.stringify(message.reactions || []),
+    JSON.stringify((message.attachments || []).map((file) => file.id)),
   ].join("|");
 }
 

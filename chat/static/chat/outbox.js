@@ -5,6 +5,11 @@
 // repeated client_id with the same ack. Entries survive a reload of the tab
 // through sessionStorage.
 //
+// A message with files names them (`attachments`, the ids of uploads made
+// before: attachments.js), and keeps their ATTACHMENT objects to show while it
+// waits; its files are uploaded before it is added, so sending it again never
+// uploads anything twice.
+//
 // They go out one at a time, oldest first, and the next only after the
 // server has answered the one before: a message refused for now (rate_limited,
 // unavailable) holds back the ones typed after it, because if those were on the
@@ -18,7 +23,7 @@ const UNAVAILABLE_RETRY_MS = 3000;
 // resend from arriving just before the token it waits for.
 const RATE_LIMIT_MARGIN_MS = 50;
 
-function newClientId() {
+export function newClientId() {
   if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
   // Pages served over plain http to a non-local host have no randomUUID.
   const bytes = new Uint8Array(16);
@@ -41,8 +46,17 @@ export class Outbox {
     this.restore();
   }
 
-  add(room, body) {
-    const entry = { client_id: newClientId(), room, body, state: "queued", error: "", createdAt: Date.now() };
+  /** Queue a message; ``clientId`` and ``attachments`` (ATTACHMENT objects) when files go with it. */
+  add(room, body, { clientId = "", attachments = [] } = {}) {
+    const entry = {
+      client_id: clientId || newClientId(),
+      room,
+      body,
+      attachments,
+      state: "queued",
+      error: "",
+      createdAt: Date.now(),
+    };
     this.entries.set(entry.client_id, entry);
     this.sendNext();
     this.changed();
@@ -124,13 +138,15 @@ export class Outbox {
     this.changed();
   }
 
+  /** Give up on an entry; returns it (its files may be taken back), or null. */
   discard(clientId) {
     const entry = this.entries.get(clientId);
-    if (!entry) return;
+    if (!entry) return null;
     this.entries.delete(clientId);
     if (entry.state === "waiting") this.clearRetryTimer();
     this.sendNext();
     this.changed();
+    return entry;
   }
 
   /** Put the oldest queued entry on the wire, unless one is still awaiting its answer. */
@@ -142,6 +158,7 @@ export class Outbox {
     }
     if (!next) return;
     const frame = { type: "send", room: next.room, body: next.body, client_id: next.client_id };
+    if (next.attachments && next.attachments.length) frame.attachments = next.attachments.map((file) => file.id);
     if (this.send(frame)) next.state = "sent";
   }
 
@@ -157,10 +174,11 @@ export class Outbox {
 
   persist() {
     try {
-      const saved = [...this.entries.values()].map(({ client_id, room, body, state, error, createdAt }) => ({
+      const saved = [...this.entries.values()].map(({ client_id, room, body, attachments, state, error, createdAt }) => ({
         client_id,
         room,
         body,
+        attachments: attachments || [],
         state: state === "failed" ? "failed" : "queued",
         error: state === "failed" ? error : "",
         createdAt,
@@ -181,7 +199,7 @@ export class Outbox {
     if (!Array.isArray(saved)) return;
     for (const entry of saved) {
       if (entry && typeof entry.client_id === "string" && typeof entry.body === "string") {
-        this.entries.set(entry.client_id, { ...entry });
+        this.entries.set(entry.client_id, { ...entry, attachments: Array.isArray(entry.attachments) ? entry.attachments : [] });
       }
     }
   }

@@ -78,7 +78,7 @@ export class RoomLog {
   markDeleted(seq) {
     const old = this.messages.get(seq);
     if (!old || old.deleted) return false;
-    this.messages.set(seq, { ...old, deleted: true, body: "", html: "", reactions: [] });
+    this.messages.set(seq, { ...old, deleted: true, body: "", html: "", reactions: [], attachments: [] });
     return true;
   }
 
@@ -87,6 +87,14 @@ export class RoomLog {
     const old = this.messages.get(seq);
     if (!old || old.deleted || sameReactions(old.reactions, reactions)) return false;
     this.messages.set(seq, { ...old, reactions });
+    return true;
+  }
+
+  /** A message's whole list of files (attachments_changed); returns true if it changed. */
+  setAttachments(seq, attachments) {
+    const old = this.messages.get(seq);
+    if (!old || old.deleted || sameAttachments(old.attachments, attachments)) return false;
+    this.messages.set(seq, { ...old, attachments });
     return true;
   }
 
@@ -118,8 +126,13 @@ function sameMessage(a, b) {
     a.edited_at === b.edited_at &&
     a.html === b.html &&
     a.body === b.body &&
-    sameReactions(a.reactions, b.reactions)
+    sameReactions(a.reactions, b.reactions) &&
+    sameAttachments(a.attachments, b.attachments)
   );
+}
+
+function sameAttachments(a, b) {
+  return JSON.stringify(a || []) === JSON.stringify(b || []);
 }
 
 function sameReactions(a, b) {
