@@ -13,6 +13,12 @@ view, rendering) runs in one call on the process's shared synchronous thread,
 which keeps its database connection open, as a WSGI worker would; the response
 goes out on the loop. Streaming responses (files) are sent as Django sends them.
 
+Uploads are the exception: decoding and re-encoding a picture takes up to a
+second of CPU (a 12-megapixel photo: about 0.4 s here), and on the shared thread
+every page and every socket's database work of the process would wait for it.
+They run on a thread of their own (with its own database connection), and
+Pillow lets go of the interpreter while it decodes, so the rest goes on.
+
 A body longer than settings.CHAT_MAX_REQUEST_BODY (the largest upload the chat
 takes, with its framing) is refused with 413 before it is read, if its length is
 declared, or as soon as it passes the limit, if it is not: nothing of it is
@@ -21,6 +27,7 @@ kept. A body the client stops sending halfway leaves nothing behind either.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from typing import Any
 
@@ -33,6 +40,18 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse, HttpResponseBase
 from django.urls import set_script_prefix
 from django.utils.translation import gettext as _
+
+# Uploads to a room, from the page (chat.urls "upload") and the API (chat.api): served
+# off the shared synchronous thread (above).
+OWN_THREAD = re.compile(r"/(?:r|api/rooms)/[^/]+/files/?")
+
+
+def on_own_thread(scope: dict[str, Any]) -> bool:
+    """Whether the request is an upload, served on a thread of its own."""
+    path, root = scope.get("path", ""), scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return scope.get("method") == "POST" and OWN_THREAD.fullmatch(path) is not None
 
 
 class BodyTooLarge(Exception):
@@ -71,12 +90,13 @@ class PagesHandler(ASGIHandler):
             return
         except Exception:  # the client went away while sending its body
             return
-        response = await sync_to_async(self._serve, thread_sensitive=True)(scope, body_file)
+        shared = not on_own_thread(scope)
+        response = await sync_to_async(self._serve, thread_sensitive=shared)(scope, body_file)
         try:
             await self.send_response(response, send)
         finally:
             if response.streaming:
-                await sync_to_async(self._finish, thread_sensitive=True)(response, body_file)
+                await sync_to_async(self._finish, thread_sensitive=shared)(response, body_file)
 
     async def read_body(self, receive: Any) -> Any:
         """The body, spooled to a temporary file past FILE_UPLOAD_MAX_MEMORY_SIZE; the file

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from chatsite.pages import PagesHandler
+from chatsite.pages import PagesHandler, on_own_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -98,3 +98,41 @@ async def test_a_body_within_the_limit_reaches_the_page(small_limit: Path) -> No
     headers = [(b"content-length", b"3"), (b"content-type", b"application/x-www-form-urlencoded")]
     await PagesHandler()(scope(headers), exchange.receive, exchange.send)
     assert exchange.status in {302, 403, 404}  # the page's own answer, not the body limit's
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "root_path", "own"),
+    [
+        ("POST", "/r/general/files/", "", True),
+        ("POST", "/api/rooms/general/files", "", True),
+        ("POST", "/chat/r/general/files/", "/chat", True),
+        ("GET", "/r/general/files/", "", False),
+        ("POST", "/r/general/files/12/", "", False),  # taking one back is light
+        ("POST", "/r/general/", "", False),
+        ("GET", "/files/12/", "", False),
+    ],
+)
+def test_uploads_and_only_they_are_served_off_the_shared_thread(
+    method: str, path: str, root_path: str, own: bool
+) -> None:
+    assert on_own_thread({"method": method, "path": path, "root_path": root_path}) is own
+
+
+async def test_an_upload_runs_on_another_thread_than_the_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    threads: dict[str, int] = {}
+    serve = PagesHandler._serve
+
+    def noting(self: PagesHandler, scope: dict[str, Any], body_file: Any) -> Any:
+        threads[scope["path"]] = threading.get_ident()
+        return serve(self, scope, body_file)
+
+    monkeypatch.setattr(PagesHandler, "_serve", noting)
+    handler = PagesHandler()
+    for path in ("/r/general/", "/r/general/files/", "/r/other/"):
+        exchange = Exchange([b""])
+        await handler({**scope([]), "path": path, "raw_path": path.encode()}, exchange.receive, exchange.send)
+
+    assert threads["/r/general/"] == threads["/r/other/"]  # the one shared thread
+    assert threads["/r/general/files/"] != threads["/r/general/"]
