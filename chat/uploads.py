@@ -7,10 +7,10 @@ file is removed, and nothing reaches the storage.
 
 Storing: ``store`` decides from the bytes alone (Pillow), never from the name or
 the client's content type, whether a file is a picture (PNG, JPEG, GIF, WebP). A
-picture gets a thumbnail, its EXIF orientation applied and no metadata; a still
-PNG, JPEG or WebP is itself re-encoded the same way, so no location or camera
-data is passed on (GIFs, which carry no EXIF, and animations, whose frames
-re-encoding would lose, are kept as uploaded). Files are saved under generated
+picture gets a thumbnail, and is itself stored re-encoded with no metadata
+(EXIF, XMP, comments), so no location or camera data is passed on: a still one
+upright (its EXIF orientation applied), an animation frame by frame with its
+timing and loop. Files are saved under generated
 names in the default storage; if saving fails halfway, what was saved is removed.
 
 Deleting: ``delete_on_commit`` removes stored files once the transaction that
@@ -37,15 +37,13 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpload
 from django.db import transaction
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
 
 # The pictures shown in the page, by Pillow's format name: the only types ever served inline.
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 INLINE_TYPES = frozenset(IMAGE_TYPES.values())
-# Re-encoded without their metadata; GIF has no EXIF and is kept as uploaded.
-REENCODED = {"PNG", "JPEG", "WEBP"}
 THUMBNAIL_BOX = (640, 640)  # shown at half that, sharp on a 2x screen
 THUMBNAIL_TYPE = "image/webp"
 # Room for the multipart framing around the file in one request: boundaries, part
@@ -193,10 +191,29 @@ def _encoded(image: Image.Image, kind: str) -> bytes:
         if image.mode not in {"L", "RGB", "CMYK"}:
             image = image.convert("RGB")
         image.save(buffer, "JPEG", quality=90, comment=b"", **options)
-    elif kind == "PNG":
-        image.save(buffer, "PNG", **options)
+    elif kind in {"PNG", "GIF"}:
+        image.save(buffer, kind, **options)
     else:
         image.save(buffer, "WEBP", quality=90, **options)
+    return buffer.getvalue()
+
+
+def _animation(image: Image.Image, kind: str) -> bytes:
+    """Every frame of ``image`` again, with its timing and nothing else it carried."""
+    frames, durations = [], []
+    for frame in ImageSequence.Iterator(image):
+        durations.append(frame.info.get("duration", 100))
+        whole = frame.convert("RGBA")
+        whole.info = {}  # convert() copies what the frame carried (comments, EXIF, XMP)
+        frames.append(whole)
+    options: dict[str, Any] = {"save_all": True, "append_images": frames[1:], "duration": durations}
+    options["loop"] = image.info.get("loop", 0)
+    if kind == "GIF":
+        options["disposal"] = 2  # each frame drawn afresh: the converted frames are whole
+    elif kind == "WEBP":
+        options["quality"] = 90
+    buffer = io.BytesIO()
+    frames[0].save(buffer, kind, **options)
     return buffer.getvalue()
 
 
@@ -219,11 +236,14 @@ def _picture(upload: IO[bytes]) -> _Picture | None:
             kind = "JPEG" if image.format == "MPO" else image.format or ""
             if kind not in IMAGE_TYPES:
                 return None
-            if image.width * image.height > settings.CHAT_UPLOAD_MAX_PIXELS:
+            frames = 1 if kind == "JPEG" else getattr(image, "n_frames", 1)
+            if image.width * image.height * frames > settings.CHAT_UPLOAD_MAX_PIXELS:
                 return None
-            still = kind == "JPEG" or getattr(image, "n_frames", 1) == 1
+            data = _animation(image, kind) if frames > 1 else None
+            image.seek(0)
             clean = _clean_copy(image)
-            data = _encoded(clean, kind) if still and kind in REENCODED else None
+            if data is None:
+                data = _encoded(clean, kind)
             return _Picture(IMAGE_TYPES[kind], clean.width, clean.height, data, _thumbnail(clean))
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError, EOFError):
         return None

@@ -33,10 +33,20 @@ def photo(width: int = 60, height: int = 20, *, orientation: int = 6) -> bytes:
     return buffer.getvalue()
 
 
-def gif_animation(frames: int = 3) -> bytes:
-    images = [Image.new("P", (16, 16), index) for index in range(frames)]
+def gif_animation(frames: int = 3, comment: bytes = b"") -> bytes:
+    # Frames of different colours: Pillow merges identical frames into one.
+    images = [Image.new("RGB", (16, 16), (60 * index, 90, 30)).convert("P") for index in range(frames)]
     buffer = io.BytesIO()
-    images[0].save(buffer, "GIF", save_all=True, append_images=images[1:], duration=100, loop=0)
+    extra = {"comment": comment} if comment else {}
+    images[0].save(buffer, "GIF", save_all=True, append_images=images[1:], duration=100, loop=0, **extra)
+    return buffer.getvalue()
+
+
+def animation(kind: str, frames: int = 3, exif: bytes = b"") -> bytes:
+    """An animated PNG or WebP of ``frames`` frames of 120 ms, carrying ``exif``."""
+    images = [Image.new("RGBA", (16, 16), (40 * index, 80, 120, 255)) for index in range(frames)]
+    buffer = io.BytesIO()
+    images[0].save(buffer, kind, save_all=True, append_images=images[1:], duration=120, loop=0, exif=exif)
     return buffer.getvalue()
 
 

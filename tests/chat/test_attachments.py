@@ -13,7 +13,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.management import call_command
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from accounts.models import User
 from chat import protocol, selectors, services, uploads
@@ -114,11 +114,58 @@ def test_what_a_file_is_comes_from_its_bytes_never_its_name(
     assert (svg.is_image, svg.content_type, svg.thumbnail) == (False, "image/svg+xml", "")
     page = uploaded(bob, public_room, b"<h1>hi</h1>", "page.html")
     assert (page.is_image, page.content_type) == (False, "text/html")
-    # An animation keeps its frames (stored as it came) and gets a still thumbnail.
     animation = images.gif_animation()
     gif = uploaded(bob, public_room, animation, "dance.gif")
     assert (gif.is_image, gif.content_type) == (True, "image/gif")
-    assert (media / gif.file).read_bytes() == animation
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "content_type"),
+    [
+        ("GIF", "dance.gif", "image/gif"),
+        ("PNG", "dance.png", "image/png"),
+        ("WEBP", "dance.webp", "image/webp"),
+    ],
+)
+def test_an_animation_keeps_its_frames_and_timing_and_loses_its_metadata(
+    media: Path, public_room: Room, bob: User, kind: str, name: str, content_type: str
+) -> None:
+    exif = Image.Exif()
+    exif[images.MAKE] = "PhoneCam"
+    exif.get_ifd(images.GPS_INFO).update(
+        {images.GPS_LATITUDE_REF: "N", images.GPS_LATITUDE: (48.0, 51.0, 24.0)}
+    )
+    raw = (
+        images.gif_animation(comment=b"taken at home")
+        if kind == "GIF"
+        else images.animation(kind, exif=exif.tobytes())
+    )
+    assert b"PhoneCam" in raw or b"taken at home" in raw  # the upload carries it
+
+    stored = uploaded(bob, public_room, raw, name)
+
+    assert (stored.is_image, stored.content_type) == (True, content_type)
+    kept = (media / stored.file).read_bytes()
+    assert b"PhoneCam" not in kept and b"taken at home" not in kept
+    with Image.open(io.BytesIO(kept)) as image:
+        assert image.format == kind
+        assert image.n_frames == 3
+        assert not image.getexif()
+        assert "comment" not in image.info
+        durations = []
+        for frame in ImageSequence.Iterator(image):
+            durations.append(frame.info.get("duration"))
+    assert durations == [100] * 3 if kind == "GIF" else [120] * 3
+    with Image.open(media / stored.thumbnail) as thumbnail:
+        assert thumbnail.format == "WEBP"
+
+
+def test_a_long_animation_counts_all_its_frames_against_the_pixel_limit(
+    media: Path, settings, public_room: Room, bob: User
+) -> None:
+    settings.CHAT_UPLOAD_MAX_PIXELS = 16 * 16 * 2  # two frames' worth
+    long = uploaded(bob, public_room, images.gif_animation(frames=3), "long.gif")
+    assert (long.is_image, long.thumbnail) == (False, "")
 
 
 def test_a_picture_over_the_pixel_limit_is_kept_as_a_plain_file(
