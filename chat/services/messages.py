@@ -218,29 +218,35 @@ def _poster_memberships(room_ids: Collection[int], user_ids: Collection[int]) ->
     return {(room_id, user_id): membership_id for room_id, user_id, membership_id in rows}
 
 
-def _set_last_seqs(last_seqs: Mapping[int, int]) -> None:
-    """Room id -> its new last_seq, in one statement."""
-    ids = sorted(last_seqs)
-    cases = " ".join(["WHEN %s THEN %s"] * len(ids))
+def _update_by_id(table: str, column: str, new_values: Mapping[int, int], when: str = "%s") -> None:
+    """Set ``column`` of each row of ``table`` whose id is a key of ``new_values`` from its
+    value, in one statement; ``when`` is the SQL of the new value, where each ``%s`` is
+    the value (it may compare with the column's current value)."""
+    ids = sorted(new_values)
+    cases = " ".join([f"WHEN %s THEN {when}"] * len(ids))
+    per_row = when.count("%s")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Room._meta.db_table} SET last_seq = CASE id {cases} END"  # noqa: S608
-            f" WHERE id IN ({_placeholders(len(ids))})",
-            [*(value for room_id in ids for value in (room_id, last_seqs[room_id])), *ids],
+            # Table and column are the models' own; the values are parameters.
+            f"UPDATE {table} SET {column} = CASE id {cases} END WHERE id IN ({_placeholders(len(ids))})",  # noqa: S608
+            [*(value for key in ids for value in (key, *[new_values[key]] * per_row)), *ids],
         )
+
+
+def _set_last_seqs(last_seqs: Mapping[int, int]) -> None:
+    """Room id -> its new last_seq, in one statement."""
+    _update_by_id(Room._meta.db_table, "last_seq", last_seqs)
 
 
 def _advance_read_markers(read_upto: Mapping[int, int]) -> None:
     """Membership id -> a seq its member has read: each marker moves up to it (never back),
     in one statement."""
-    ids = sorted(read_upto)
-    cases = " ".join(["WHEN %s THEN CASE WHEN last_read_seq < %s THEN %s ELSE last_read_seq END"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Membership._meta.db_table} SET last_read_seq = CASE id {cases} END"  # noqa: S608
-            f" WHERE id IN ({_placeholders(len(ids))})",
-            [*(value for key in ids for value in (key, read_upto[key], read_upto[key])), *ids],
-        )
+    _update_by_id(
+        Membership._meta.db_table,
+        "last_read_seq",
+        read_upto,
+        when="CASE WHEN last_read_seq < %s THEN %s ELSE last_read_seq END",
+    )
 
 
 def _published(message: Message, room_slug: str, mentions: Collection[str] = ()) -> Message:
