@@ -28,21 +28,9 @@ from accounts import tokens
 from accounts.languages import language_for
 from accounts.models import User
 from chat import file_views, protocol, ratelimit, selectors, services
-from chat.exceptions import ChatError, QuotaExceeded, RateLimited, TooLong
+from chat.exceptions import HTTP_STATUS, ChatError, QuotaExceeded, RateLimited, TooLong
 
 # The HTTP status of each protocol error code.
-STATUS = {
-    "bad_request": 400,
-    "too_long": 400,
-    "unknown_type": 400,
-    "forbidden": 403,
-    "not_found": 404,
-    "archived": 409,
-    "too_large": 413,
-    "rate_limited": 429,
-    "quota_exceeded": 429,
-    "unavailable": 503,
-}
 
 
 class TokenAuth(HttpBearer):
@@ -77,7 +65,7 @@ def _error(request: HttpRequest, code: str, message: str, status: int, **extra: 
 
 @api.exception_handler(ChatError)
 def _chat_error(request: HttpRequest, error: ChatError) -> HttpResponse:
-    response = _error(request, error.code, error.message, STATUS.get(error.code, 400), **error.extra)
+    response = _error(request, error.code, error.message, error.status, **error.extra)
     if isinstance(error, RateLimited | QuotaExceeded):
         response["Retry-After"] = str(error.whole_seconds)
     return response
@@ -103,7 +91,7 @@ def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
 # The protocol's code for the HTTP errors the framework raises itself (a body that is not JSON).
 _CODES = {
     status: code
-    for code, status in STATUS.items()
+    for code, status in HTTP_STATUS.items()
     if code not in ("too_long", "unknown_type", "quota_exceeded")
 }
 

@@ -19,9 +19,11 @@ from django.utils.translation import gettext_lazy as _
 
 class ChatError(Exception):
     """A refused request. ``code`` is the protocol's error code; ``message`` says why,
-    in the active language; ``extra`` goes into the error frame beside them."""
+    in the active language; ``extra`` goes into the error frame beside them;
+    ``status`` is the HTTP status that answers it over HTTP (the API, webhooks, uploads)."""
 
     code = "bad_request"
+    status = 400
 
     def __init__(
         self, message: str | Promise = "", *, params: Mapping[str, Any] | None = None, **extra: object
@@ -59,6 +61,7 @@ class UnknownType(ChatError):
 
 class NotFound(ChatError):
     code = "not_found"
+    status = 404
 
     def default_message(self) -> str | Promise:
         return _("Not found.")
@@ -66,6 +69,7 @@ class NotFound(ChatError):
 
 class Forbidden(ChatError):
     code = "forbidden"
+    status = 403
 
     def default_message(self) -> str | Promise:
         return _("You may not do that here.")
@@ -83,6 +87,7 @@ class TooLong(ChatError):
 
 class RateLimited(ChatError):
     code = "rate_limited"
+    status = 429
 
     def __init__(self, retry_after: float) -> None:
         super().__init__(
@@ -100,6 +105,7 @@ class RateLimited(ChatError):
 
 class Archived(ChatError):
     code = "archived"
+    status = 409
 
     def default_message(self) -> str | Promise:
         return _("This room is archived and read-only.")
@@ -107,6 +113,7 @@ class Archived(ChatError):
 
 class Unavailable(ChatError):
     code = "unavailable"
+    status = 503
 
     def default_message(self) -> str | Promise:
         return _("The chat is unavailable right now; nothing was stored. Try again shortly.")
@@ -116,6 +123,7 @@ class TooLarge(ChatError):
     """A file, or the files of one message, over the size or count the server allows."""
 
     code = "too_large"
+    status = 413
 
     def default_message(self) -> str | Promise:
         return _("That is more than the chat accepts.")
@@ -126,6 +134,7 @@ class QuotaExceeded(ChatError):
     enough of it is older than that."""
 
     code = "quota_exceeded"
+    status = 429
 
     def __init__(
         self, message: str | Promise, retry_after: float, *, params: Mapping[str, Any] | None = None
@@ -136,3 +145,14 @@ class QuotaExceeded(ChatError):
     @property
     def whole_seconds(self) -> int:
         return max(1, math.ceil(self.retry_after))
+
+
+def _codes(kind: type[ChatError]) -> dict[str, int]:
+    found = {kind.code: kind.status}
+    for sub in kind.__subclasses__():
+        found.update(_codes(sub))
+    return found
+
+
+# Every error code and the HTTP status that answers it.
+HTTP_STATUS: dict[str, int] = _codes(ChatError)

@@ -37,16 +37,6 @@ from chat import protocol, ratelimit, selectors, services, uploads
 from chat.exceptions import BadRequest, ChatError, NotFound, QuotaExceeded, RateLimited, TooLarge
 
 # The HTTP status of each protocol error code an upload can meet.
-STATUS = {
-    "bad_request": 400,
-    "not_found": 404,
-    "forbidden": 403,
-    "archived": 409,
-    "too_large": 413,
-    "quota_exceeded": 429,
-    "rate_limited": 429,
-    "unavailable": 503,
-}
 # What a file response allows if it is opened as a page: its own picture, nothing else.
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
@@ -54,7 +44,7 @@ FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandb
 def error_response(error: ChatError, status: int | None = None) -> JsonResponse:
     response = JsonResponse(
         {"error": error.code, "message": error.message, **error.extra},
-        status=status or STATUS.get(error.code, 400),
+        status=status or error.status,
     )
     if isinstance(error, RateLimited | QuotaExceeded):
         response["Retry-After"] = str(error.whole_seconds)

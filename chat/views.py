@@ -300,22 +300,13 @@ def webhook_revoke(request: AuthenticatedRequest, slug: str, webhook_id: int) ->
 
 
 # The HTTP status of each protocol error code, for the webhook's answers.
-_STATUS = {
-    "bad_request": 400,
-    "too_long": 400,
-    "not_found": 404,
-    "forbidden": 403,
-    "archived": 409,
-    "rate_limited": 429,
-    "unavailable": 503,
-}
 WEBHOOK_MAX_BYTES = 64 * 1024
 
 
 def _webhook_error(error: ChatError) -> JsonResponse:
     response = JsonResponse(
         {"ok": False, "error": error.code, "message": error.message, **error.extra},
-        status=_STATUS.get(error.code, 400),
+        status=error.status,
     )
     if isinstance(error, RateLimited):
         response["Retry-After"] = str(error.whole_seconds)
