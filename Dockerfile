@@ -4,11 +4,13 @@
 FROM python:3.11-slim
 
 # SQLITE_PATH is used only when DATABASE_URL is unset: a file the app user may write.
+# MEDIA_ROOT holds uploaded files (a volume in docker-compose.yml).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    SQLITE_PATH=/app/data/db.sqlite3
+    SQLITE_PATH=/app/data/db.sqlite3 \
+    MEDIA_ROOT=/data/media
 
 WORKDIR /app
 
@@ -24,8 +26,8 @@ COPY . .
 # Static files are collected into the image; WhiteNoise serves them. The key is
 # a throwaway: collectstatic needs settings to load, and nothing is signed here.
 RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput \
-    && mkdir -p /app/data \
-    && chown chat:chat /app/data
+    && mkdir -p /app/data /data/media \
+    && chown chat:chat /app/data /data/media
 
 USER chat
 

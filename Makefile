@@ -9,7 +9,11 @@ PORT ?= 8000
 BENCH_STAMP := $(VENV)/.installed-bench
 ARGS ?=
 
-.PHONY: run test lint format migrate clean bench screenshots
+# The languages besides English that `make messages` keeps translation files for (locale/).
+LOCALES ?= zh_Hans
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=docs --ignore=staticfiles --ignore=test-artifacts
+
+.PHONY: run test lint format migrate clean bench screenshots messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +39,18 @@ test: $(STAMP)
 # The main screens, as the browser tests take them, into docs/screenshots/ (the README shows them).
 screenshots: $(STAMP)
 	CHAT_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/browser/test_screenshots_browser.py --no-cov -q
+
+# The translation files: every string marked in the code, the templates (django.po) and the
+# browser client (djangojs.po) merged into locale/<language>/, then compiled into the .mo files
+# the server reads (committed, so that running the chat needs no gettext tools). Needs GNU
+# gettext (Debian: apt-get install gettext). Translate what is new or fuzzy, then run it again;
+# tests/test_translations.py says what is missing.
+messages: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages $(foreach l,$(LOCALES),-l $(l)) -d django \
+		--no-obsolete --no-wrap --add-location=file $(MESSAGES_IGNORE)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages $(foreach l,$(LOCALES),-l $(l)) -d djangojs \
+		--no-obsolete --no-wrap --add-location=file $(MESSAGES_IGNORE)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages $(foreach l,$(LOCALES),-l $(l)) $(MESSAGES_IGNORE)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench $(ARGS)

@@ -39,7 +39,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        (_("Chat"), {"fields": ("display_name", "is_bot")}),
+        (_("Chat"), {"fields": ("display_name", "language", "is_bot")}),
     )
     list_display = ("username", "display_name", "email", "is_bot", "is_staff", "is_active")
     list_filter = ("is_bot", *BaseUserAdmin.list_filter)

@@ -5,8 +5,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.languages import language_choices
 from accounts.models import User
 from chat import ratelimit
 from chat.exceptions import RateLimited
@@ -96,6 +98,18 @@ class SignupForm(ThrottledForm, UserCreationForm):
 
 
 class ProfileForm(forms.ModelForm):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("The language of the chat's pages for you, wherever you sign in."),
+    )
+
     class Meta:
         model = User
-        fields = ("display_name",)
+        fields = ("display_name", "language")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = self.fields["language"]
+        assert isinstance(language, forms.ChoiceField)
+        language.choices = [("", _("The browser's language")), *language_choices()]

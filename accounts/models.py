@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.languages import language_choices
+
 
 class User(AbstractUser):
     """A chat user: Django's user with the name shown beside their messages."""
@@ -9,6 +11,8 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=64, blank=True)
     # A program, not a person: signs in with API tokens only, shown with a badge.
     is_bot = models.BooleanField(_("bot"), default=False)
+    # The language of the interface for this user (accounts.languages); "" follows the browser.
+    language = models.CharField(_("language"), max_length=16, blank=True, choices=language_choices)
 
     def __str__(self) -> str:
         return self.username

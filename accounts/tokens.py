@@ -12,7 +12,8 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, User
 from chat import events
@@ -34,9 +35,11 @@ def socket_key(token_id: int) -> str:
 
 def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """A new token for ``user``, and its text: the only time the text is known."""
-    name = name.strip()[:100] or _("Unnamed token")
+    name = name.strip()[:100] or gettext("Unnamed token")
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_TOKENS:
-        raise Forbidden(_("You have %(count)d tokens already: revoke one first.") % {"count": MAX_TOKENS})
+        raise Forbidden(
+            _("You have %(count)d tokens already: revoke one first."), params={"count": MAX_TOKENS}
+        )
     text = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name, prefix=text[: len(TOKEN_PREFIX) + 6], key_hash=_hash(text)

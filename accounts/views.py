@@ -5,12 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import tokens
 from accounts.forms import LoginForm, ProfileForm, SignupForm, ThrottledForm
+from accounts.languages import language_for
 from chat import ratelimit
 from chat.exceptions import ChatError
 from chat.services.onboarding import user_onboard
@@ -61,7 +63,9 @@ def _profile_page(request: AuthenticatedRequest, form: ProfileForm, **extra: obj
 def profile(request: AuthenticatedRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        user = form.save()
+        # Said in the language just chosen, as the next page is.
+        translation.activate(language_for(user, request.headers.get("Accept-Language", "")))
         messages.success(request, _("Your profile was saved."))
         return redirect("profile")
     return _profile_page(request, form)

@@ -10,12 +10,13 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from chat import services
 from chat.exceptions import ChatError
-from chat.models import Membership, Mention, Message, Reaction, Room, Webhook
+from chat.models import Attachment, Membership, Mention, Message, Reaction, Room, Webhook
+from chat.notes import note_text
 from chat.services.rooms import DIRECT_SLUG_PREFIX, RoomNameTaken, room_name_check, slug_is_reserved
 
 
@@ -322,6 +323,86 @@ class ReactionInline(admin.TabularInline):
         return False
 
 
+class AttachmentInline(admin.TabularInline):
+    """A message's files: sent with it, only shown here; each opens on its own page,
+    where a moderator may delete it (chat.services.attachments)."""
+
+    model = Attachment
+    fk_name = "message"
+    extra = 0
+    fields = ("name", "content_type", "size", "is_image", "uploader", "created_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+    ordering = ("position", "pk")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """Uploaded files. Deleting one goes through chat.services.attachments: its stored
+    bytes go, and its message's viewers see it go."""
+
+    list_display = ("name", "room", "message_seq", "uploader", "content_type", "size", "created_at")
+    list_filter = (("message", admin.EmptyFieldListFilter), "is_image", "room")
+    search_fields = ("name", "uploader__username", "room__slug")
+    list_select_related = ("room", "message", "uploader")
+    readonly_fields = (
+        "name",
+        "room",
+        "message",
+        "uploader",
+        "content_type",
+        "size",
+        "is_image",
+        "width",
+        "height",
+        "file",
+        "thumbnail",
+        "created_at",
+    )
+    fields = readonly_fields
+    actions = ("delete_attachments",)
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("message"))
+    def message_seq(self, obj: Attachment) -> str:
+        return f"#{obj.message.seq}" if obj.message is not None else "(not sent)"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Attachment | None = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_model(self, request: HttpRequest, obj: Attachment) -> None:
+        _apply(request, services.attachment_delete, actor=request.user, attachment=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Attachment]) -> None:
+        for attachment in queryset:
+            _apply(request, services.attachment_delete, actor=request.user, attachment=attachment)
+
+    @admin.action(description=_("Delete the selected files"), permissions=["delete"])
+    def delete_attachments(self, request: HttpRequest, queryset: QuerySet[Attachment]) -> None:
+        n = queryset.count()
+        self.delete_queryset(request, queryset)
+        self.message_user(
+            request,
+            ngettext("Deleted %(n)d file.", "Deleted %(n)d files.", n) % {"n": n},
+            messages.SUCCESS,
+        )
+
+
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     list_display = ("room", "seq", "author", "short_body", "created_at", "edited_at", "deleted_at")
@@ -349,15 +430,17 @@ class MessageAdmin(admin.ModelAdmin):
         "reply_count",
     )
     fields = readonly_fields
-    inlines = (MentionInline, ReactionInline)
+    inlines = (MentionInline, ReactionInline, AttachmentInline)
     actions = ("delete_messages",)
     date_hierarchy = "created_at"
 
     @admin.display(description=_("body"))
     def short_body(self, obj: Message) -> str:
         if obj.is_deleted:
-            return "(deleted)"
-        return obj.body if len(obj.body) <= 80 else obj.body[:79] + "…"
+            return gettext("(deleted)")
+        # A system note in the admin's own language; its stored body is the site's.
+        body = (obj.event and note_text(obj.event)) or obj.body
+        return body if len(body) <= 80 else body[:79] + "…"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -11,34 +11,26 @@ The OpenAPI description is at /api/openapi.json, browsable at /api/docs.
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja import Path as PathParam
 from ninja import Query as QueryParam
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
-from pydantic import field_validator
+from pydantic import ConfigDict, field_validator
 
 from accounts import tokens
+from accounts.languages import language_for
 from accounts.models import User
-from chat import protocol, ratelimit, selectors, services
-from chat.exceptions import ChatError, RateLimited, TooLong
+from chat import file_views, protocol, ratelimit, selectors, services
+from chat.exceptions import HTTP_STATUS, ChatError, QuotaExceeded, RateLimited, TooLong
 
 # The HTTP status of each protocol error code.
-STATUS = {
-    "bad_request": 400,
-    "too_long": 400,
-    "unknown_type": 400,
-    "forbidden": 403,
-    "not_found": 404,
-    "archived": 409,
-    "rate_limited": 429,
-    "unavailable": 503,
-}
 
 
 class TokenAuth(HttpBearer):
@@ -47,6 +39,9 @@ class TokenAuth(HttpBearer):
         if found is None:
             return None
         request.user = found[0]
+        # Known only now (the middleware saw no session): the answers in the user's language.
+        translation.activate(language_for(found[0], request.headers.get("Accept-Language", "")))
+        request.LANGUAGE_CODE = translation.get_language()
         return found[0]
 
 
@@ -70,24 +65,14 @@ def _error(request: HttpRequest, code: str, message: str, status: int, **extra: 
 
 @api.exception_handler(ChatError)
 def _chat_error(request: HttpRequest, error: ChatError) -> HttpResponse:
-    response = _error(request, error.code, error.message, STATUS.get(error.code, 400), **error.extra)
-    if isinstance(error, RateLimited):
+    response = _error(request, error.code, error.message, error.status, **error.extra)
+    if isinstance(error, RateLimited | QuotaExceeded):
         response["Retry-After"] = str(error.whole_seconds)
     return response
 
 
 # What the body's own checks say, as the protocol's too_long (empty, blank or too long).
-_BODY_LENGTH = {"string_too_short", "string_too_long", "string_pattern_mismatch"}
-
-
-def _nul_in_body(request: HttpRequest) -> bool:
-    """Whether the posted JSON's body holds a NUL: malformed text, whatever its length
-    (its pattern says both, and the framework does not say which part failed)."""
-    try:
-        data = json.loads(request.body)
-    except ValueError:
-        return False
-    return isinstance(data, dict) and "\x00" in str(data.get("body", ""))
+_BODY_LENGTH = {"string_too_short", "string_too_long"}
 
 
 @api.exception_handler(ValidationError)
@@ -96,16 +81,19 @@ def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
         tuple(item.get("loc", ()))[-1:] == ("body",) and item.get("type") in _BODY_LENGTH
         for item in error.errors
     ]
-    if about_length and all(about_length) and not _nul_in_body(request):
+    if about_length and all(about_length):
         return _chat_error(request, TooLong())
     where = ", ".join(".".join(str(part) for part in item.get("loc", ())) for item in error.errors)
-    return _error(
-        request, "bad_request", f"Invalid or missing: {where}." if where else "Invalid request.", 400
-    )
+    message = _("Invalid or missing: %(fields)s.") % {"fields": where} if where else _("Invalid request.")
+    return _error(request, "bad_request", message, 400)
 
 
 # The protocol's code for the HTTP errors the framework raises itself (a body that is not JSON).
-_CODES = {status: code for code, status in STATUS.items() if code not in ("too_long", "unknown_type")}
+_CODES = {
+    status: code
+    for code, status in HTTP_STATUS.items()
+    if code not in ("too_long", "unknown_type", "quota_exceeded")
+}
 
 
 @api.exception_handler(HttpError)
@@ -115,7 +103,9 @@ def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-    response = _error(request, "unauthenticated", "A valid API token is needed (Authorization: Bearer).", 401)
+    response = _error(
+        request, "unauthenticated", _("A valid API token is needed (Authorization: Bearer)."), 401
+    )
     response["WWW-Authenticate"] = "Bearer"
     return response
 
@@ -135,6 +125,30 @@ class ReactionOut(Schema):
     users: list[str]
 
 
+class NoteUserOut(Schema):
+    username: str | None  # null on a note from before events whose name fit no one user
+    display_name: str
+
+
+class NoteEventOut(Schema):
+    """What a system note says happened (joined, left, added, removed), and to whom."""
+
+    kind: str
+    user: NoteUserOut
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    image: bool
+    width: int | None
+    height: int | None
+    url: str
+    thumbnail_url: str | None
+
+
 class MessageOut(Schema):
     id: int
     room: str
@@ -148,6 +162,8 @@ class MessageOut(Schema):
     client_id: str | None
     mentions: list[str]
     reactions: list[ReactionOut]
+    event: NoteEventOut | None = None
+    attachments: list[AttachmentOut]
     parent_seq: int | None = Field(None, description="A reply: the seq of its thread's first message.")
 
 
@@ -181,14 +197,34 @@ def _no_nul(value: str) -> str:
 
 
 def _body() -> Any:
-    """A body as the services take it: 1 to CHAT_MAX_BODY characters, not only whitespace,
-    no NUL (said in the description too, so that its readers do not send one)."""
-    return Field(min_length=1, max_length=settings.CHAT_MAX_BODY, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")
+    """A body as the services take it: 1 to CHAT_MAX_BODY characters, not only whitespace."""
+    return Field(min_length=1, max_length=settings.CHAT_MAX_BODY, pattern=r"\S")
+
+
+AttachmentId = Annotated[int, Field(ge=1, le=protocol.SEQ_MAX)]
+# Text without a NUL character (the services refuse it): said in the description too.
+NO_NUL = r"^[^\x00]*$"
 
 
 class MessageIn(Schema):
-    body: str = _body()
-    client_id: str = Field(min_length=1, max_length=protocol.CLIENT_ID_MAX, pattern=r"^[^\x00]*$")
+    # Empty only when files go with it (the service decides: too_long otherwise).
+    body: str = Field(max_length=settings.CHAT_MAX_BODY, pattern=NO_NUL)
+    client_id: str = Field(min_length=1, max_length=protocol.CLIENT_ID_MAX, pattern=NO_NUL)
+    attachments: list[AttachmentId] = Field(
+        default_factory=list,
+        max_length=settings.CHAT_UPLOAD_MAX_FILES,
+        description="Ids of files uploaded with POST /rooms/{slug}/files, sent with the message.",
+    )
+
+    # A body with something besides whitespace, or at least one file.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"body": {"pattern": r"\S"}}},
+                {"properties": {"attachments": {"minItems": 1}}, "required": ["attachments"]},
+            ]
+        }
+    )
 
     _text = field_validator("body", "client_id")(_no_nul)
 
@@ -257,7 +293,11 @@ def post_message(request: HttpRequest, slug: str, payload: MessageIn) -> Status:
         return Status(200, {"room": slug, "seq": stored.seq, "id": stored.pk, "created": False})
     ratelimit.check_sync("send", user.pk)
     result = services.message_create(
-        user=user, room_slug=slug, body=payload.body, client_id=payload.client_id
+        user=user,
+        room_slug=slug,
+        body=payload.body,
+        client_id=payload.client_id,
+        attachments=payload.attachments,
     )
     message = result.message
     body = {"room": slug, "seq": message.seq, "id": message.pk, "created": result.created}
@@ -285,4 +325,52 @@ def delete_message(
     user = _user(request)
     ratelimit.check_sync("delete", user.pk)
     services.message_delete(user=user, room_slug=slug, seq=seq)
+    return Status(204, None)
+
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+@api.post(
+    "/rooms/{slug}/files",
+    response={201: AttachmentOut, 413: Error, **ERRORS},
+    summary="Upload a file to send with a message",
+    description="One file in the multipart field `file`. Send its `id` in a message's `attachments`; "
+    "until then it is yours alone. `client_id`: the client_id the message will have, so that the "
+    "limits of one message are checked at each upload. Refused before the body is read when it "
+    "cannot be taken (not a member, archived, too large, the day's total).",
+    openapi_extra=_UPLOAD_BODY,
+)
+def upload_file(
+    request: HttpRequest,
+    slug: str,
+    client_id: str = QueryParam("", max_length=protocol.CLIENT_ID_MAX),
+) -> HttpResponse:
+    # client_id is declared for the description; receive_upload reads it from the query,
+    # as it reads the body itself, past its checks.
+    return file_views.receive_upload(request, _user(request), slug, check_csrf=False)
+
+
+@api.delete(
+    "/rooms/{slug}/files/{attachment_id}",
+    response={204: None, **ERRORS},
+    summary="Take back a file uploaded and not sent",
+)
+def discard_file(
+    request: HttpRequest, slug: str, attachment_id: int = PathParam(..., ge=1, le=protocol.SEQ_MAX)
+) -> Status:
+    services.attachment_discard(user=_user(request), room_slug=slug, attachment_id=attachment_id)
     return Status(204, None)

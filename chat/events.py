@@ -47,6 +47,10 @@ def reactions_changed(room_id: int, room_slug: str, seq: int, reactions: list[di
     _on_commit(_room_frame(room_id, protocol.reactions_changed_frame(room_slug, seq, reactions)))
 
 
+def attachments_changed(room_id: int, room_slug: str, seq: int, attachments: list[dict[str, Any]]) -> None:
+    _on_commit(_room_frame(room_id, protocol.attachments_changed_frame(room_slug, seq, attachments)))
+
+
 def thread_updated(room_id: int, room_slug: str, message: Message) -> None:
     """The thread of ``message`` (its first message, with its summary) changed."""
     _on_commit(_room_frame(room_id, protocol.thread_updated_frame(room_slug, message)))

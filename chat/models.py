@@ -123,6 +123,13 @@ class Message(models.Model):
     # Its reactions as every payload carries them, [{"emoji", "count", "users"}]: derived
     # from its Reaction rows and rewritten with them, under the message's row lock.
     reactions = models.JSONField(_("reactions"), default=list, blank=True, editable=False)
+    # A system note's event, {"kind", "user": {"username", "display_name"}} (chat.notes): each
+    # reader's client writes it in their language; body is its text in the site's language.
+    event = models.JSONField(_("event"), null=True, blank=True, editable=False)
+    # Its files as every payload carries them, [{"id", "name", "size", "content_type",
+    # "image", "width", "height"}] in the order sent: derived from its Attachment rows
+    # and rewritten with them, under the message's row lock.
+    attachments = models.JSONField(_("attachments"), default=list, blank=True, editable=False)
     # A reply: the first message of its thread (in the same room), and that message's seq,
     # which its payload carries without a join. Both null outside threads; never changed.
     thread = models.ForeignKey(
@@ -249,6 +256,90 @@ class ThreadParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in the thread of {self.thread_id}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def pending(self) -> "AttachmentQuerySet":
+        """Uploaded, not sent with a message (yet)."""
+        return self.filter(message__isnull=True)
+
+
+class Attachment(models.Model):
+    """A file uploaded to a room (chat.uploads, chat.services.attachments).
+
+    It is uploaded first, owned by its uploader and attached to nothing; sending a
+    message with it attaches it, for good. Its bytes are in the default storage
+    under generated names (``file``, and ``thumbnail`` for a picture); ``name`` is
+    what the uploader called it, shown as text and never used as a path. Deleting
+    the row deletes the stored files (chat.signals), whatever deleted it.
+    """
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachment_rows",
+        verbose_name=_("message"),
+    )
+    # Null once the uploader's account is deleted: a sent file stays with its message.
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("uploaded by"),
+    )
+    # The client_id of the message the file was uploaded for, when the client said.
+    client_id = models.CharField(_("client id"), max_length=64, blank=True, default="")
+    name = models.CharField(_("name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    file = models.CharField(_("stored as"), max_length=255, unique=True)
+    thumbnail = models.CharField(_("thumbnail stored as"), max_length=255, blank=True)
+    is_image = models.BooleanField(_("image"), default=False)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    # Its place among the message's attachments, as the send listed them.
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["message", "position", "pk"]
+        indexes = [
+            # A user's uploads of the last day (the daily limit).
+            models.Index(fields=["uploader", "created_at"], name="attachment_uploader_created"),
+            # Uploads never sent, oldest first (their expiry).
+            models.Index(
+                fields=["created_at"], condition=Q(message__isnull=True), name="attachment_pending_created"
+            ),
+        ]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def stored_names(self) -> list[str]:
+        """The names of its files in the storage."""
+        return [name for name in (self.file, self.thumbnail) if name]
+
+    def summary(self) -> dict[str, object]:
+        """What its message's ``attachments`` keeps of it (protocol.attachment_payload adds the URLs)."""
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "size": self.size,
+            "content_type": self.content_type,
+            "image": self.is_image,
+            "width": self.width,
+            "height": self.height,
+        }
 
 
 class Webhook(models.Model):

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from chat.exceptions import Archived, ChatError, Forbidden, NotFound
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from chat.models import Membership, Message, Room
+    from chat.models import Attachment, Membership, Message, Room
 
 
 def can_see_room(room: Room, membership: Membership | None) -> bool:
@@ -69,7 +69,7 @@ def check_can_reach_room(user: User, room: Room | None, membership: Membership |
 
 def check_not_archived(room: Room) -> None:
     if room.is_archived:
-        raise Archived(_("#%(room)s is archived and read-only.") % {"room": room.slug})
+        raise Archived(_("#%(room)s is archived and read-only."), params={"room": room.slug})
 
 
 def check_can_post(room: Room | None, membership: Membership | None) -> Membership:
@@ -104,7 +104,7 @@ def check_can_delete_message(
 def check_is_member(room: Room, membership: Membership | None) -> Membership:
     """For what only members do in a room they can see (marking it read)."""
     if membership is None:
-        raise Forbidden(_("You are not a member of #%(room)s.") % {"room": room.slug})
+        raise Forbidden(_("You are not a member of #%(room)s."), params={"room": room.slug})
     return membership
 
 
@@ -115,6 +115,38 @@ def check_can_react(room: Room, membership: Membership | None) -> Membership:
         raise NotFound(_("No such message."))
     check_not_archived(room)
     return membership
+
+
+def check_can_upload(room: Room | None, membership: Membership | None) -> Membership:
+    """Upload a file to the room, to send with a message: as for sending."""
+    return check_can_post(room, membership)
+
+
+def check_can_download(
+    user: User, attachment: Attachment | None, membership: Membership | None
+) -> Attachment:
+    """A file is served to the members of its room only, whoever else may read the room
+    (a public room's history, a moderator): to anyone else, and to a member who was
+    removed or left, it does not exist. One not sent yet is its uploader's alone."""
+    if attachment is None or membership is None or membership.room_id != attachment.room_id:
+        raise NotFound(_("No such file."))
+    if attachment.message_id is None and attachment.uploader_id != user.pk:
+        raise NotFound(_("No such file."))
+    return attachment
+
+
+def check_can_discard(user: User, attachment: Attachment | None) -> Attachment:
+    """Take back an upload: its uploader, while it is not sent."""
+    if attachment is None or attachment.message_id is not None or attachment.uploader_id != user.pk:
+        raise NotFound(_("No such file."))
+    return attachment
+
+
+def check_can_delete_attachment(user: User) -> None:
+    """Delete a file from a sent message: the site's moderators (in the admin). Its author
+    deletes the message instead."""
+    if not is_moderator(user):
+        raise Forbidden(_("Only a moderator can delete a file from a message."))
 
 
 def check_can_reply_to(parent: Message | None) -> Message:
@@ -131,7 +163,7 @@ def check_can_join(room: Room | None, membership: Membership | None) -> None:
     room = check_can_see_room(room, membership)
     if room.is_private:
         # A member of a private room sees it, but joining is by invitation.
-        raise Forbidden(_("#%(room)s is private: a room admin adds members.") % {"room": room.slug})
+        raise Forbidden(_("#%(room)s is private: a room admin adds members."), params={"room": room.slug})
     check_not_archived(room)
 
 
@@ -145,12 +177,14 @@ def check_can_leave(room: Room | None, membership: Membership | None) -> Members
 
 def check_can_manage_room(user: User, room: Room, membership: Membership | None) -> None:
     if not can_manage_room(user, room, membership):
-        raise Forbidden(_("Only a room admin can change #%(room)s.") % {"room": room.slug})
+        raise Forbidden(_("Only a room admin can change #%(room)s."), params={"room": room.slug})
 
 
 def check_can_manage_members(user: User, room: Room, membership: Membership | None) -> None:
     if not can_manage_members(user, room, membership):
-        raise Forbidden(_("Only a room admin can manage the members of #%(room)s.") % {"room": room.slug})
+        raise Forbidden(
+            _("Only a room admin can manage the members of #%(room)s."), params={"room": room.slug}
+        )
 
 
 def _passes(check: Callable[..., Any], *args: Any) -> bool:
@@ -165,8 +199,8 @@ def room_abilities(room: Room, membership: Membership | None) -> list[str]:
     """What the user may do in the room, as the checks above decide it: the room
     summary's ``can``, so that clients offer what the server would allow.
 
-    ``send``, ``edit`` and ``delete`` (their own messages), ``react``, ``delete_others`` (a
-    room admin), ``leave``, ``mute``, ``manage_room`` and ``manage_members``
+    ``send``, ``edit`` and ``delete`` (their own messages), ``upload`` (files to send),
+    ``react``, ``delete_others`` (a room admin), ``leave``, ``mute``, ``manage_room`` and ``manage_members``
     follow from the membership; ``join`` says the room is open to join, and is
     listed for members too (it applies once they leave). What site staff may do
     through the admin is not listed."""
@@ -174,6 +208,8 @@ def room_abilities(room: Room, membership: Membership | None) -> list[str]:
     if membership is not None:
         if _passes(check_can_post, room, membership):
             can += ["send", "edit", "delete"]
+        if _passes(check_can_upload, room, membership):
+            can.append("upload")
         if _passes(check_can_react, room, membership):
             can.append("react")
             if membership.is_admin:

@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from django.utils.translation import gettext as _
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from chat import permissions
 from chat.exceptions import BadRequest, ChatError, UnknownType
@@ -42,6 +44,7 @@ class Send:
     room: str
     body: str
     client_id: str
+    attachments: tuple[int, ...] = ()  # ids of the sender's uploads to send with it
     # A reply: the seq of the message it answers (in a thread, any of its messages).
     parent_seq: int | None = None
     also_to_room: bool = False
@@ -145,7 +148,7 @@ class FrameError(ChatError):
     """A ChatError raised while parsing, carrying the frame's ``ref`` if it had one."""
 
     def __init__(self, error: ChatError, ref: str | None) -> None:
-        super().__init__(error.message, **error.extra)
+        super().__init__(error.template, params=error.params, **error.extra)
         self.code = error.code
         self.ref = ref
 
@@ -154,24 +157,24 @@ def _field(data: dict[str, Any], name: str, kind: type, *, required: bool = True
     value = data.get(name)
     if value is None:
         if required:
-            raise BadRequest(_("The field “%(name)s” is missing.") % {"name": name})
+            raise BadRequest(_("The field “%(name)s” is missing."), params={"name": name})
         return None
     # bool is an int to Python, but not to the protocol.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise BadRequest(_("The field “%(name)s” has the wrong type.") % {"name": name})
+        raise BadRequest(_("The field “%(name)s” has the wrong type."), params={"name": name})
     # NUL is valid JSON but no text the chat stores or names may hold it (PostgreSQL
     # refuses it outright). Lone surrogates never get this far: the JSON parser refuses them.
     if isinstance(value, str) and "\x00" in value:
-        raise BadRequest(_("The field “%(name)s” contains a NUL character.") % {"name": name})
+        raise BadRequest(_("The field “%(name)s” contains a NUL character."), params={"name": name})
     return value
 
 
 def _seq(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
     value = _field(data, name, int, required=required)
     if value is not None and value < 0:
-        raise BadRequest(_("The field “%(name)s” must not be negative.") % {"name": name})
+        raise BadRequest(_("The field “%(name)s” must not be negative."), params={"name": name})
     if value is not None and value > SEQ_MAX:
-        raise BadRequest(_("The field “%(name)s” is too large.") % {"name": name})
+        raise BadRequest(_("The field “%(name)s” is too large."), params={"name": name})
     return value
 
 
@@ -179,6 +182,20 @@ def _required_seq(data: dict[str, Any], name: str) -> int:
     value = _seq(data, name)
     assert value is not None  # required: _field raised when it was missing
     return value
+
+
+def _attachment_ids(data: dict[str, Any]) -> tuple[int, ...]:
+    """The optional ``attachments`` of a send: distinct upload ids, at most CHAT_UPLOAD_MAX_FILES."""
+    ids = _field(data, "attachments", list, required=False) or []
+    if len(ids) > settings.CHAT_UPLOAD_MAX_FILES:
+        raise BadRequest(
+            _("A message takes at most %(count)d files."), params={"count": settings.CHAT_UPLOAD_MAX_FILES}
+        )
+    if any(not isinstance(item, int) or isinstance(item, bool) or not 1 <= item <= SEQ_MAX for item in ids):
+        raise BadRequest(_("The field “attachments” must list the ids of uploaded files."))
+    if len(set(ids)) != len(ids):
+        raise BadRequest(_("The field “attachments” names a file twice."))
+    return tuple(ids)
 
 
 def _parse_send(data: dict[str, Any]) -> Send:
@@ -193,6 +210,7 @@ def _parse_send(data: dict[str, Any]) -> Send:
         room=_field(data, "room", str),
         body=_field(data, "body", str),
         client_id=client_id,
+        attachments=_attachment_ids(data),
         parent_seq=parent_seq,
         also_to_room=also_to_room,
     )
@@ -271,7 +289,7 @@ def parse_frame(text: str) -> ClientFrame:
             raise BadRequest(_("A frame needs a “type”."))
         parser = _PARSERS.get(kind)
         if parser is None:
-            raise UnknownType(_("Unknown frame type “%(type)s”.") % {"type": kind[:40]})
+            raise UnknownType(_("Unknown frame type “%(type)s”."), params={"type": kind[:40]})
         return parser(data)
     except ChatError as error:
         raise FrameError(error, ref) from None
@@ -305,6 +323,21 @@ def mentioned_usernames(message: Message) -> list[str]:
     return sorted(mention.user.username for mention in message.mentions.all())
 
 
+def attachment_payload(summary: dict[str, Any]) -> dict[str, Any]:
+    """The protocol's ATTACHMENT object: a file's summary (Attachment.summary) and the
+    addresses of its bytes and, for a picture, of its thumbnail."""
+    pk = summary["id"]
+    return {
+        **summary,
+        "url": reverse("chat:attachment", args=[pk]),
+        "thumbnail_url": reverse("chat:attachment_thumbnail", args=[pk]) if summary["image"] else None,
+    }
+
+
+def attachment_payloads(summaries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [attachment_payload(summary) for summary in summaries]
+
+
 def message_payload(
     message: Message, room_slug: str | None = None, mentions: Iterable[str] | None = None
 ) -> dict[str, Any]:
@@ -326,6 +359,8 @@ def message_payload(
             [] if deleted else sorted(mentions) if mentions is not None else mentioned_usernames(message)
         ),
         "reactions": [] if deleted else message.reactions,
+        "event": None if deleted else message.event,
+        "attachments": [] if deleted or not message.attachments else attachment_payloads(message.attachments),
         "parent_seq": message.parent_seq,
     }
     if message.parent_seq is not None:
@@ -439,6 +474,10 @@ def changes_frame(room_slug: str, messages: list[Message], rev: int, has_more: b
 
 def reactions_changed_frame(room_slug: str, seq: int, reactions: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "reactions_changed", "room": room_slug, "seq": seq, "reactions": reactions}
+
+
+def attachments_changed_frame(room_slug: str, seq: int, attachments: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "attachments_changed", "room": room_slug, "seq": seq, "attachments": attachments}
 
 
 def thread_updated_frame(room_slug: str, message: Message) -> dict[str, Any]:

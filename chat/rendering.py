@@ -19,6 +19,12 @@ marker opens only at the start of a word and closes only at its end, so
 ``snake_case_names`` and ``2*3*4`` stay as typed. Code is literal: no mention, link,
 emoji or formatting inside. Anything that does not match stays literal text.
 
+Chinese and the other scripts written without spaces: a mention may start right after
+one of their letters ("你好@yan") and its name may end at any of them (the longest name
+that is someone wins: see ``mention_candidates``); a bare URL ends at one of their letters
+and at full-width punctuation ("看https://example.org/x。明天见"). A link whose address
+holds such letters is written as ``[text](address)``.
+
 Every character of the body stays in the text of the HTML, in order: the markers are
 kept in ``<span class="md-mark">`` elements that the stylesheet hides, and an emoji is
 drawn by the stylesheet from its ``emoji-<code points>`` class. So the message reads as
@@ -37,10 +43,23 @@ import nh3
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
-# A URL runs to the next whitespace; trailing punctuation is left outside it.
-_URL = r"https?://[^\s<>\"']+"
-_MENTION = r"(?<![\w@])@(?P<name>[\w.@+-]{1,150})"
-_TOKEN_RE = re.compile(rf"(?P<url>{_URL})|{_MENTION}")
+# Letters of the scripts written without spaces between words (Han, kana, Bopomofo,
+# Thai, Lao, Khmer, Myanmar): there a word boundary can fall between any two letters.
+NO_SPACE_LETTERS = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3100-\u312f\u31a0-\u31bf\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+)
+# CJK and full-width punctuation (the ideographic comma and full stop, corner brackets,
+# full-width commas, colons and parentheses), typographic quotes, dashes and the ellipsis.
+WIDE_PUNCTUATION = "\u2014\u2018-\u201f\u2026\u3000-\u303f\ufe30-\ufe6f\uff00-\uff65"
+_NO_SPACE_RE = re.compile(f"[{NO_SPACE_LETTERS}]")
+# A URL runs to the next whitespace, full-width punctuation or letter of a script
+# written without spaces (the sentence goes on there: "看https://example.org/x。明天见");
+# trailing punctuation is left outside it.
+_URL = rf"https?://[^\s<>\"'{NO_SPACE_LETTERS}{WIDE_PUNCTUATION}]+"
+# "@" opens a mention at the start of a word, or right after a letter of a script
+# written without spaces ("你好@yan"); after other letters it is an e-mail address.
+_MENTION = rf"(?:(?<=[{NO_SPACE_LETTERS}])|(?<![\w@]))@(?P<name>[\w.@+-]{{1,150}})"
 _TRAILING = ".,;:!?)]}'\""
 
 # Shortcode -> emoji. The stylesheet draws each one (chat.css, ".emoji-<code points>").
@@ -190,16 +209,59 @@ def _blocks(body: str) -> Iterator[_Block]:
             index += 1
 
 
+def mention_candidates(typed: str) -> list[str]:
+    """The names that ``typed`` (what follows an "@") may mention, longest first.
+
+    Where the text is in a script written without spaces, the name may end at any of
+    its letters: "@yan明天见" is yan's mention followed by 明天见, unless someone is
+    called yan明天见, and "@张伟你好" mentions 张伟 when no one is called 张伟你好. So
+    the candidates are the whole run and each of its beginnings that ends beside such
+    a letter, without trailing punctuation; the longest one that names someone wins.
+    """
+    cuts = [
+        index
+        for index in range(1, len(typed))
+        if _NO_SPACE_RE.match(typed[index - 1]) or _NO_SPACE_RE.match(typed[index])
+    ]
+    names = (_strip_trailing(typed[:end])[0] for end in [len(typed), *reversed(cuts)])
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _first_cut(typed: str) -> int:
+    """Where, in ``typed``, the shortest candidate ends (the whole run when it has one only):
+    past it a name is not certain, and the text is read again for other mentions."""
+    return next(
+        (
+            index
+            for index in range(1, len(typed))
+            if _NO_SPACE_RE.match(typed[index - 1]) or _NO_SPACE_RE.match(typed[index])
+        ),
+        len(typed),
+    )
+
+
+def mention_runs(body: str) -> list[list[str]]:
+    """Each "@" of ``body`` that may mention someone, as its mention_candidates (none
+    inside code), in order."""
+    runs = []
+    for block in _blocks(body):
+        if block.kind == "code":
+            continue
+        for _marker, content, _end in block.lines:
+            position = 0
+            while match := _INLINE_RE.search(content, position):
+                position = match.end()
+                if match.group("name"):
+                    runs.append(mention_candidates(match.group("name")))
+                    # A later "@" in the same run ("@yan明天@bob") is read again.
+                    position = match.start("name") + _first_cut(match.group("name"))
+    return [candidates for candidates in runs if candidates]
+
+
 def mentioned_names(body: str) -> set[str]:
-    """The usernames a body mentions, whether or not they exist (none inside code)."""
-    return {
-        _strip_trailing(match.group("name"))[0]
-        for block in _blocks(body)
-        if block.kind != "code"
-        for _marker, content, _end in block.lines
-        for match in _INLINE_RE.finditer(content)
-        if match.group("name")
-    }
+    """Every name a body may mention, whether or not they exist (none inside code): what
+    to look up before rendering it."""
+    return {name for candidates in mention_runs(body) for name in candidates}
 
 
 def _strip_trailing(text: str) -> tuple[str, str]:
@@ -279,7 +341,9 @@ def _inline(text: str, known: Mapping[str, str], *, links: bool = True) -> str:
     """The HTML for one line of text; ``links=False`` inside a link's label."""
     pieces: list[str | _Delimiter] = []
     position = 0
-    for match in _INLINE_RE.finditer(text):
+    searched = 0  # where the next token is looked for
+    while match := _INLINE_RE.search(text, searched):
+        searched = match.end()
         if not links and (match.group("url") or match.group("name")):
             continue  # stays text
         pieces.extend(_delimiters(text, position, match.start()))
@@ -301,15 +365,19 @@ def _inline(text: str, known: Mapping[str, str], *, links: bool = True) -> str:
             pieces.append(f'<a href="{html.escape(url)}">{html.escape(url, quote=False)}</a>')
             position = match.start() + len(url)
         elif match.group("name"):
-            name, rest = _strip_trailing(match.group("name"))
-            if name in known:
+            typed = match.group("name")
+            name = next((name for name in mention_candidates(typed) if name in known), None)
+            if name is not None:
                 pieces.append(
                     f'{MENTION_MARKUP} data-username="{html.escape(known[name])}">'
                     f"@{html.escape(name, quote=False)}</span>"
                 )
             else:
+                # No one: the "@" and the certain part of the name stay text, and what
+                # follows is read again ("@nobody明天@bob" still mentions bob).
+                name = _strip_trailing(typed[: _first_cut(typed)])[0]
                 pieces.append(html.escape("@" + name, quote=False))
-            position = match.end() - len(rest)
+            position = searched = match.start("name") + len(name)
         else:
             shortcode = match.group()
             emoji_class = _emoji_class(EMOJI[match.group("emoji")])

@@ -45,6 +45,7 @@ from django.conf import settings
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 
+from accounts.languages import from_accept_language
 from chat.realtime.consumer import ChatConsumer
 
 SOCKET_PATH = "/ws/chat/"
@@ -137,11 +138,17 @@ async def websocket_application(scope: dict[str, Any], receive: Any, send: Any) 
     if scope["path"] != SOCKET_PATH or (token is None and not origin_allowed(scope)):
         await _deny(receive, send)
         return
+    # The consumer keeps a small scope of its own (there may be tens of thousands): the
+    # browser's language goes in as the one the site speaks, if any (a shared string).
+    language = from_accept_language(_header(scope, b"accept-language") or "") or ""
     if token is not None:
-        await ChatConsumer()({"type": "websocket", "path": scope["path"], "token": token}, receive, send)
+        consumer_scope = {"type": "websocket", "path": scope["path"], "token": token, "language": language}
+        await ChatConsumer()(consumer_scope, receive, send)
         return
     cookie = _header(scope, b"cookie")
     session_key = parse_cookie(cookie).get(settings.SESSION_COOKIE_NAME, "") if cookie else ""
     await ChatConsumer()(
-        {"type": "websocket", "path": scope["path"], "session_key": session_key}, receive, send
+        {"type": "websocket", "path": scope["path"], "session_key": session_key, "language": language},
+        receive,
+        send,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -11,9 +12,11 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.contrib.sessions.models import Session
 from django.db import connections, router
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     F,
+    Func,
     IntegerField,
     Max,
     Prefetch,
@@ -25,15 +28,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts import tokens
 from accounts.models import User
 from chat import permissions, protocol
 from chat.compiled import SAMPLE_ID, CompiledQuery
 from chat.exceptions import BadRequest, NotFound
-from chat.models import Membership, Mention, Message, Reaction, Room, ThreadParticipant, Webhook
-from chat.rendering import MENTION_MARKUP
+from chat.models import Attachment, Membership, Mention, Message, Reaction, Room, ThreadParticipant, Webhook
+from chat.rendering import MENTION_MARKUP, NO_SPACE_LETTERS
 
 
 def room_by_slug(slug: str) -> Room | None:
@@ -487,10 +490,37 @@ def _main_page_covers(
     return (page[0].seq if has_more else 1), newest
 
 
+def attachment_for_download(user: User, attachment_id: int) -> Attachment:
+    """The file, if ``user`` may have it now (permissions.check_can_download): asked on
+    every request, so a member who is removed loses their files at once."""
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    membership = None
+    if attachment is not None and user.is_authenticated:
+        membership = Membership.objects.filter(room_id=attachment.room_id, user=user).first()
+    return permissions.check_can_download(user, attachment, membership)
+
+
+def pending_upload_sizes(user: User, client_id: str) -> list[int]:
+    """The sizes of the user's uploads for the message ``client_id`` that are not sent yet."""
+    return list(
+        Attachment.objects.pending().filter(uploader=user, client_id=client_id).values_list("size", flat=True)
+    )
+
+
+def uploads_since(user: User, since: datetime) -> list[tuple[datetime, int]]:
+    """(when, size) of each file ``user`` uploaded since then and the chat still keeps,
+    oldest first: what their daily upload limit counts."""
+    return list(
+        Attachment.objects.filter(uploader=user, created_at__gte=since)
+        .order_by("created_at")
+        .values_list("created_at", "size")
+    )
+
+
 def active_user_by_username(username: str) -> User:
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise NotFound(_("No user is called “%(name)s”.") % {"name": username})
+        raise NotFound(_("No user is called “%(name)s”."), params={"name": username})
     return user
 
 
@@ -557,12 +587,12 @@ def active_user_by_username_any_case(username: str) -> User:
     if exact:
         return exact[0]
     if not candidates:
-        raise NotFound(_("No user is called “%(name)s”.") % {"name": username})
+        raise NotFound(_("No user is called “%(name)s”."), params={"name": username})
     if len(candidates) > 1:
         names = ", ".join(sorted(person.username for person in candidates))
         raise BadRequest(
-            _("Several people are called “%(name)s” in different cases (%(names)s); type the name exactly.")
-            % {"name": username, "names": names}
+            _("Several people are called “%(name)s” in different cases (%(names)s); type the name exactly."),
+            params={"name": username, "names": names},
         )
     return candidates[0]
 
@@ -608,12 +638,51 @@ def _search_uses_full_text() -> bool:
     return connections[router.db_for_read(Message)].vendor == "postgresql"
 
 
+# A word of a search that holds letters of a script written without spaces ("部署",
+# "v2部署"): the whole run of word characters around them.
+_NO_SPACE_TERM_RE = re.compile(rf"\w*[{NO_SPACE_LETTERS}]\w*")
+
+
+def split_search_query(query: str) -> tuple[list[str], str]:
+    """The words of ``query`` in scripts written without spaces (each once, in order),
+    and the rest of the query, for full-text search.
+
+    Full-text search finds whole words, and Chinese puts no space between words: to
+    PostgreSQL "我们明天部署新版本" is one word, so "部署" is not found in it. Such
+    words are looked for as parts of the text instead."""
+    terms = list(dict.fromkeys(_NO_SPACE_TERM_RE.findall(query)))
+    return terms, _NO_SPACE_TERM_RE.sub(" ", query)
+
+
+class _ILike(Func):
+    """``text ILIKE pattern``, which a trigram index (gin_trgm_ops) serves; Django's
+    icontains compiles to UPPER(text) LIKE UPPER(pattern), which it does not."""
+
+    arg_joiner = " ILIKE "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _like_pattern(term: str) -> str:
+    """A pattern that matches ``term`` anywhere, its own % _ and \\ taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _messages_matching(messages: QuerySet[Message], query: str) -> QuerySet[Message]:
     if _search_uses_full_text():
-        vector = SearchVector("body", config=MESSAGE_SEARCH_CONFIG)
-        return messages.alias(search=vector).filter(
-            search=SearchQuery(query, config=MESSAGE_SEARCH_CONFIG, search_type="websearch")
-        )
+        terms, rest = split_search_query(query)
+        if not terms and not re.search(r"\w", rest):
+            return messages.none()
+        for term in terms:
+            # Served by the trigram index chat_message_body_trgm (migration 0007).
+            messages = messages.filter(_ILike(F("body"), Value(_like_pattern(term))))
+        if re.search(r"\w", rest):
+            vector = SearchVector("body", config=MESSAGE_SEARCH_CONFIG)
+            messages = messages.alias(search=vector).filter(
+                search=SearchQuery(rest, config=MESSAGE_SEARCH_CONFIG, search_type="websearch")
+            )
+        return messages
     # SQLite: every word somewhere in the body, ignoring (ASCII) case.
     terms = message_search_terms(query)
     if not terms:
@@ -629,8 +698,10 @@ def message_search(
     """Page ``page`` (from 1) of the messages matching ``query`` that ``user`` may read
     now, newest first: people's messages (not system notes), not deleted, in
     rooms_readable_by(user). On PostgreSQL the query is a web search (words, "a
-    phrase", -not, or) over the words of the body; elsewhere each of its words must
-    appear in the body. A blank query finds nothing."""
+    phrase", -not, or) over the words of the body, and each of its words in a script
+    written without spaces (Chinese) must appear somewhere in the body (found through
+    a trigram index: split_search_query); elsewhere each of its words must appear in
+    the body. A blank query finds nothing."""
     if not query.strip():
         return MessageSearchPage([], 1, has_previous=False, has_next=False)
     messages = Message.objects.filter(

@@ -4,7 +4,9 @@ Logging out closes the sockets of that session; a new password, deactivation
 or deletion closes all of the user's sockets. Each closes with 4401, so the
 client asks its user to sign in again. A membership that disappears without
 going through a service (a user or room deleted in the shell, a cascade)
-still sends ``removed``. Connected in ChatConfig.ready.
+still sends ``removed``. A file's stored bytes go with its row, however the row
+went (a deleted message, room or account, the admin, a cascade), once that
+commits. Connected in ChatConfig.ready.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from chat import events
-from chat.models import Membership, Reaction, Room
+from chat import events, uploads
+from chat.models import Attachment, Membership, Reaction, Room
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -88,3 +90,16 @@ def _reaction_deleted(sender: Any, instance: Reaction, origin: Any = None, **kwa
         from chat.services.reactions import reactions_refresh
 
         reactions_refresh(instance.message_id)
+
+
+@receiver(post_delete, sender=Attachment)
+def _attachment_deleted(sender: Any, instance: Attachment, **kwargs: Any) -> None:
+    uploads.delete_on_commit(instance.stored_names)
+
+
+@receiver(pre_delete, sender=User)
+def _user_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # Their uploads not sent yet belong to no message, and would belong to no one.
+    from chat.services.attachments import pending_for_user_delete
+
+    pending_for_user_delete(instance)

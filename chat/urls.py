@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from chat import views
+from chat import file_views, views
 
 
 class UsernameConverter:
@@ -33,6 +33,12 @@ urlpatterns = [
     path("r/<slug:slug>/members/", views.member_add, name="member_add"),
     path("r/<slug:slug>/mute/", views.room_mute, name="room_mute"),
     path("r/<slug:slug>/bots/", views.bot_create, name="bot_create"),
+    path("r/<slug:slug>/files/", file_views.upload, name="upload"),
+    path("r/<slug:slug>/files/<int:attachment_id>/", file_views.discard, name="upload_discard"),
+    path("files/<int:attachment_id>/", file_views.attachment, name="attachment"),
+    path(
+        "files/<int:attachment_id>/thumbnail/", file_views.attachment_thumbnail, name="attachment_thumbnail"
+    ),
     path("r/<slug:slug>/webhooks/", views.webhook_create, name="webhook_create"),
     path("r/<slug:slug>/webhooks/<int:webhook_id>/revoke/", views.webhook_revoke, name="webhook_revoke"),
     path("hooks/<int:webhook_id>/<str:secret>/", views.webhook_post, name="webhook_post"),

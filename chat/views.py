@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -101,6 +102,12 @@ def room(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             # The reaction picker's choices: the shortcode table, the user's favourites first.
             "emoji_script": _emoji_script(),
             "frequent_reactions": selectors.frequent_reactions(request.user),
+            # What the composer checks before it uploads a file (the server checks again).
+            "upload_limits": {
+                "maxFile": settings.CHAT_UPLOAD_MAX_FILE_SIZE,
+                "maxMessage": settings.CHAT_UPLOAD_MAX_MESSAGE_SIZE,
+                "maxFiles": settings.CHAT_UPLOAD_MAX_FILES,
+            },
         },
     )
 
@@ -293,22 +300,13 @@ def webhook_revoke(request: AuthenticatedRequest, slug: str, webhook_id: int) ->
 
 
 # The HTTP status of each protocol error code, for the webhook's answers.
-_STATUS = {
-    "bad_request": 400,
-    "too_long": 400,
-    "not_found": 404,
-    "forbidden": 403,
-    "archived": 409,
-    "rate_limited": 429,
-    "unavailable": 503,
-}
 WEBHOOK_MAX_BYTES = 64 * 1024
 
 
 def _webhook_error(error: ChatError) -> JsonResponse:
     response = JsonResponse(
         {"ok": False, "error": error.code, "message": error.message, **error.extra},
-        status=_STATUS.get(error.code, 400),
+        status=error.status,
     )
     if isinstance(error, RateLimited):
         response["Retry-After"] = str(error.whole_seconds)

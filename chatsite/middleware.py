@@ -7,7 +7,12 @@ from collections.abc import Callable
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.template import loader
+from django.utils import translation
+
+from accounts.languages import language_for
+from chatsite import catalog
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +39,26 @@ class DatabaseUnavailableMiddleware:
             logger.warning("%s %s: the database did not answer (%s)", request.method, request.path, exception)
             return database_unavailable_response()
         return None
+
+
+class UserLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, with the signed-in user's choice first: the language
+    chosen on their profile, else the browser's Accept-Language, else LANGUAGE_CODE
+    (accounts.languages.language_for). The response says which (Content-Language)
+    and varies with Accept-Language, as Django's does.
+
+    It comes after AuthenticationMiddleware; the pages read the user anyway, so
+    knowing their language costs no query of its own. The JavaScript catalog names
+    its language in its address and is the same for everyone: it is left alone, so
+    that its answer does not vary with the cookie or the browser's language."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path_info.startswith(catalog.PATH_PREFIX):
+            return
+        translation.activate(language_for(request.user, request.headers.get("Accept-Language", "")))
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.path_info.startswith(catalog.PATH_PREFIX):
+            return response
+        return super().process_response(request, response)

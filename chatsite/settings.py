@@ -6,6 +6,7 @@ given whenever DEBUG is off. See the configuration table in README.md.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -22,6 +23,18 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def env_size(name: str, default: str) -> int:
+    """A size in bytes: a whole number, or one followed by K, M or G (powers of 1,024)."""
+    value = (os.environ.get(name) or default).strip().upper().removesuffix("B")
+    number, unit = (value[:-1], value[-1]) if value[-1:] in _SIZE_UNITS else (value, "")
+    if not number.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a size such as 10M, 512K or 1048576, not {value!r}.")
+    return int(number) * _SIZE_UNITS[unit]
 
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
@@ -58,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the user is known: their choice of language comes before the browser's.
+    "chatsite.middleware.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chatsite.middleware.DatabaseUnavailableMiddleware",
@@ -124,14 +139,23 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "chat:index"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+# The languages of the interface, each named in itself (the profile's choice). A
+# user's choice wins, then the browser's Accept-Language, then LANGUAGE_CODE, also
+# the language of what is stored for everyone (a system note's fallback text).
+# Another language is one more entry and its translation files in locale/.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("zh-hans", "简体中文"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -142,6 +166,51 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("WHITENOISE_USE_FINDERS")
+
+# Uploaded files (chat/uploads.py): stored through Django's storage API, in MEDIA_ROOT
+# by default, or in an S3-compatible bucket when CHAT_S3_BUCKET is set (django-storages,
+# requirements-s3.txt). Nothing serves MEDIA_ROOT directly: every file goes through
+# chat/file_views.py, which checks the room's membership on every request.
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(BASE_DIR / "media")
+MEDIA_URL = "/media/"  # routed nowhere; a request for it is a 404
+CHAT_S3_BUCKET = os.environ.get("CHAT_S3_BUCKET", "")
+if CHAT_S3_BUCKET:
+    # Credentials come from boto3's own sources (AWS_ACCESS_KEY_ID and
+    # AWS_SECRET_ACCESS_KEY, a profile, an instance role), never from here.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": CHAT_S3_BUCKET,
+            "endpoint_url": os.environ.get("CHAT_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("CHAT_S3_REGION") or None,
+            "location": os.environ.get("CHAT_S3_PREFIX", ""),
+            "addressing_style": os.environ.get("CHAT_S3_ADDRESSING_STYLE") or None,
+            # Private objects, never overwritten; the chat streams them to members.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+# Limits, each checked before any byte of an upload is stored: one file, the files of
+# one message (at most CHAT_UPLOAD_MAX_FILES of them), and what one user uploads in
+# any 24 hours.
+CHAT_UPLOAD_MAX_FILE_SIZE = env_size("CHAT_UPLOAD_MAX_FILE_SIZE", "10M")
+CHAT_UPLOAD_MAX_MESSAGE_SIZE = env_size("CHAT_UPLOAD_MAX_MESSAGE_SIZE", "25M")
+CHAT_UPLOAD_MAX_DAILY_SIZE = env_size("CHAT_UPLOAD_MAX_DAILY_SIZE", "250M")
+CHAT_UPLOAD_MAX_FILES = int(os.environ.get("CHAT_UPLOAD_MAX_FILES", "10"))
+# Larger pictures are kept as plain files (no thumbnail): decoding costs memory and time.
+CHAT_UPLOAD_MAX_PIXELS = int(os.environ.get("CHAT_UPLOAD_MAX_PIXELS", "50000000"))
+# Uploads not sent with a message within this many hours are removed (python manage.py
+# cleanup_attachments, and a few at each upload).
+CHAT_UPLOAD_PENDING_HOURS = float(os.environ.get("CHAT_UPLOAD_PENDING_HOURS", "24"))
+# Behind nginx: the internal location that serves MEDIA_ROOT (deploy/nginx.conf), e.g.
+# /protected-files/. The chat then answers a download with X-Accel-Redirect and nginx
+# sends the bytes; empty, the chat streams them itself.
+CHAT_FILES_ACCEL_PREFIX = os.environ.get("CHAT_FILES_ACCEL_PREFIX", "")
+# The largest request body the server reads (chatsite/pages.py): an upload of the largest
+# file with its multipart framing, or a form (Django reads at most 2.5 MB of fields). A
+# longer one is refused before it is read.
+CHAT_MAX_REQUEST_BODY = max(CHAT_UPLOAD_MAX_FILE_SIZE, 2_621_440) + 64 * 1024
 
 # Redis: unset for one process (events stay in it); set, the processes of one
 # deployment hear each other's events through it and share the rate limits.
@@ -167,6 +236,7 @@ CHAT_RATE_LIMITS = {
     "read": (5.0, 20),  # per user
     "mute": (1.0, 10),  # per user: muting and unmuting rooms
     "react": (2.0, 20),  # per user: reacting and taking a reaction back
+    "upload": (1.0, 20),  # per user: files uploaded
     "webhook": (1.0, 20),  # per incoming webhook: posts it makes
     "typing": (0.5, 3),  # per user and room; over the limit it is dropped, silently
     "room_create": (1 / 60, 10),  # per user, and per address

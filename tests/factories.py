@@ -16,7 +16,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import User
 from chat import services
-from chat.models import Membership, Message, Room
+from chat.models import Attachment, Membership, Message, Room
 from chat.rendering import mentioned_names, render_body
 
 PASSWORD = "correct horse battery staple"
@@ -126,3 +126,14 @@ class MessageFactory(DjangoModelFactory[Message]):
             room.refresh_from_db(fields=["last_seq"])
             kwargs["seq"] = room.last_seq
             return super()._create(model_class, *args, **kwargs)
+
+
+def uploaded(
+    user: User, room: Room, data: bytes = b"plain text\n", name: str = "notes.txt", client_id: str = ""
+) -> Attachment:
+    """A file ``user`` uploaded to ``room`` (through the service, so it is stored), not sent yet."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return services.attachment_upload(
+        user=user, room_slug=room.slug, upload=SimpleUploadedFile(name, data), client_id=client_id
+    )

@@ -270,8 +270,9 @@ class LiveDatabase:
         self.env: dict[str, str] = {}
 
     def create(self) -> LiveDatabase:
-        # Servers of one deployment share its Redis keys; other deployments don't see them.
-        self.env = {"CHAT_REDIS_PREFIX": self.name}
+        # Servers of one deployment share its Redis keys and its uploads (a folder of its
+        # own); other deployments see neither.
+        self.env = {"CHAT_REDIS_PREFIX": self.name, "MEDIA_ROOT": str(Path(self.dir) / "media")}
         if self.base_url:
             parts = urllib.parse.urlsplit(self.base_url)
             self._admin_sql(f'CREATE DATABASE "{self.name}"')

@@ -6,6 +6,7 @@ server processes that the integration tests start (tests/live.py).
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
 # The test client speaks plain HTTP; production's HTTPS defaults are tested in
@@ -22,3 +23,6 @@ WHITENOISE_AUTOREFRESH = True
 # between them. The presence tests turn it on (tests/chat/test_presence.py), and
 # the servers that the browser and integration tests start have it on.
 CHAT_PRESENCE = False
+# Uploads of the tests in this process land in a folder of their own, never in the
+# project's media/ (the tests that look at stored files give each test its own).
+MEDIA_ROOT = tempfile.mkdtemp(prefix="chat-tests-media-")

@@ -171,3 +171,26 @@ def test_the_proxy_passes_the_host_with_its_port(services: dict[str, Any]) -> No
     config = proxy_config(services)
     hosts = re.findall(r"proxy_set_header\s+Host\s+(\S+);", config)
     assert hosts and set(hosts) == {"$http_host"}, hosts
+
+
+def test_uploads_live_in_a_volume_that_the_replicas_share_and_nginx_serves(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    web, proxy = named_volumes(compose, services["web"]), named_volumes(compose, services["proxy"])
+    env = env_example()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    media_root = re.search(r"MEDIA_ROOT=(\S+)", dockerfile)
+    assert media_root, "the image says where uploads go"
+    assert media_root.group(1) in web, "the replicas keep uploads in a volume"
+    assert proxy.get(media_root.group(1)) == web[media_root.group(1)], "nginx reads the same volume"
+    config = proxy_config(services)
+    prefix = env["CHAT_FILES_ACCEL_PREFIX"]
+    location = re.search(rf"location {re.escape(prefix)} \{{(.*?)\}}", config, re.S)
+    assert location, f"no location for {prefix}"
+    assert "internal;" in location.group(1), "the files' location must be internal: nothing else reaches it"
+    assert f"alias {media_root.group(1)}/;" in location.group(1)
+    assert "X-Content-Type-Options nosniff" in location.group(1)
+    # nginx lets through what the chat accepts: its largest file and the framing.
+    size = re.search(r"client_max_body_size (\d+)m;", config)
+    limit = env["CHAT_UPLOAD_MAX_FILE_SIZE"]
+    assert size and limit.endswith("M") and int(size.group(1)) > int(limit[:-1])

@@ -28,10 +28,11 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import DatabaseError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import tokens
+from accounts.languages import language_for
 from chat import protocol, ratelimit, realtime, selectors, services
 from chat.exceptions import BadRequest, ChatError, NotFound, RateLimited, Unavailable
 from chat.realtime import metrics
@@ -102,6 +103,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_id = 0
         self.session_key = ""
         self.auth_hash = ""  # the user's session auth hash when the socket opened
+        self.language = settings.LANGUAGE_CODE  # of the error frames' messages: the user's
         self.hub: Hub | None = None
         self.number = 0
         self.socket_id = ""
@@ -165,6 +167,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if "token" not in self.scope:
             self.session_key = self.scope.get("session_key", "")
         self.auth_hash = self.user.get_session_auth_hash()
+        # The user's choice, else the browser's (chat.routing put it in the scope), else the site's.
+        self.language = language_for(self.user, self.scope.get("language", ""))
         runtime = realtime.runtime()
         self.hub = runtime.hub
         self._make_room()
@@ -229,6 +233,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _receive(self, message: dict[str, Any]) -> None:
         if self._closing:
             return
+        # Errors say why in the user's language; their codes never change with it.
+        with translation.override(self.language):
+            await self._handle(message)
+
+    async def _handle(self, message: dict[str, Any]) -> None:
         text = message.get("text")
         if text is None:
             self._send_error(BadRequest(_("Frames must be JSON text, not binary.")))
@@ -282,6 +291,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 frame.room,
                 frame.body,
                 frame.client_id,
+                frame.attachments,
                 parent_seq=frame.parent_seq,
                 also_to_room=frame.also_to_room,
             )

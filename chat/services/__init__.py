@@ -6,6 +6,13 @@ synchronous; async callers wrap them in ``database_sync_to_async``. One module
 per entity; ``from chat import services`` reaches them all.
 """
 
+from chat.services.attachments import (
+    attachment_check_upload,
+    attachment_delete,
+    attachment_discard,
+    attachment_upload,
+    attachments_expire,
+)
 from chat.services.bots import bot_create
 from chat.services.memberships import (
     membership_add,
@@ -41,6 +48,11 @@ from chat.services.webhooks import webhook_create, webhook_for, webhook_post, we
 __all__ = [
     "SendRequest",
     "SendResult",
+    "attachment_check_upload",
+    "attachment_delete",
+    "attachment_discard",
+    "attachment_upload",
+    "attachments_expire",
     "bot_create",
     "direct_room_find",
     "direct_room_open",

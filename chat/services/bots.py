@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import tokens
 from accounts.models import User
@@ -34,13 +35,14 @@ def bot_create(*, actor: User, room: Room, name: str) -> tuple[User, str]:
     if not name:
         raise BadRequest(_("A bot needs a name."))
     if len(name) > BOT_NAME_MAX:
-        raise BadRequest(_("A bot's name has at most %(count)d characters.") % {"count": BOT_NAME_MAX})
+        raise BadRequest(_("A bot's name has at most %(count)d characters."), params={"count": BOT_NAME_MAX})
     with transaction.atomic():
         bot = User(username=_free_username(name), display_name=name, is_bot=True)
         bot.set_unusable_password()  # it signs in with its token, never with the login form
         bot.save()
         membership_add(actor=actor, room=room, user=bot)
         _token, text = tokens.token_create(
-            user=bot, name=_("Made by %(name)s in #%(room)s") % {"name": actor.username, "room": room.slug}
+            user=bot,
+            name=gettext("Made by %(name)s in #%(room)s") % {"name": actor.username, "room": room.slug},
         )
     return bot, text

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from chat import events, permissions, protocol, selectors, signals
+from chat import events, notes, permissions, protocol, selectors, signals
 from chat.exceptions import Forbidden, NotFound
 from chat.models import Membership, Room
 from chat.services.messages import lock_rooms, system_note
@@ -29,7 +29,7 @@ def membership_add(*, actor: User, room: Room, user: User, role: str = Membershi
         )
         if not created:
             return membership
-        system_note(room, _("%(name)s was added.") % {"name": user.shown_name})
+        system_note(room, notes.ADDED, user)
         events.room_added(user.pk, room.pk, selectors.room_summary_for(user, room, membership))
         events.member_joined(room.pk, room.slug, protocol.member_payload(user, membership.role))
     return membership
@@ -62,7 +62,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         setattr(membership, signals.ANNOUNCED, True)  # its events go out below
         membership.delete()
         events.room_removed(user.pk, room.pk, room.slug)
-        system_note(room, _("%(name)s was removed.") % {"name": user.shown_name})
+        system_note(room, notes.REMOVED, user)
         events.member_left(room.pk, room.slug, user.username)
 
 

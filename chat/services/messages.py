@@ -1,5 +1,9 @@
 """Writing messages: send (one, or a batch in one transaction), edit, delete.
 
+A message may carry files uploaded before it (chat.services.attachments): the
+send names them, and they are checked (the sender's, to this room, not sent yet)
+and attached in the message's own transaction. Deleting a message deletes them.
+
 A send may be a reply (``parent_seq``): a message of the room like any other,
 in the thread of the message it answers, whose summary changes with it in the
 same transaction (chat.services.threads).
@@ -18,15 +22,16 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from chat import events, permissions, protocol, selectors
-from chat.exceptions import ChatError, Forbidden, TooLong
-from chat.models import Membership, Mention, Message, Reaction, Room
+from chat import events, notes, permissions, protocol, selectors
+from chat.exceptions import ChatError, Forbidden, NotFound, TooLarge, TooLong
+from chat.models import Attachment, Membership, Mention, Message, Reaction, Room
 from chat.realtime import metrics
-from chat.rendering import mentioned_names, render_body
+from chat.rendering import mention_runs, mentioned_names, render_body
 from chat.services import threads
 
 
@@ -36,6 +41,8 @@ class SendRequest:
     room_slug: str
     body: str
     client_id: str
+    # Ids of the sender's uploads to this room to send with it (chat.services.attachments).
+    attachments: tuple[int, ...] = ()
     # A reply: the seq of the message it answers (a reply to a reply joins its thread);
     # also_to_room shows it in the room's main timeline too.
     parent_seq: int | None = None
@@ -48,10 +55,12 @@ class SendResult:
     created: bool
 
 
-def check_body(body: str) -> str:
-    if not body.strip() or len(body) > settings.CHAT_MAX_BODY:
+def check_body(body: str, *, with_files: bool = False) -> str:
+    """``body`` if it may be posted: at most CHAT_MAX_BODY characters, and not blank unless
+    files go with it (a blank body is then stored empty)."""
+    if len(body) > settings.CHAT_MAX_BODY or not (body.strip() or with_files):
         raise TooLong()
-    return body
+    return body if body.strip() else ""
 
 
 def render(body: str, known_usernames: set[str] | None = None) -> str:
@@ -98,28 +107,34 @@ class _Written:
     mentioned: dict[int, str] = field(default_factory=dict)
 
 
-def _write(body: str, names: set[str], existing: set[str], members: list[Member], author_id: int) -> _Written:
-    """Render ``body`` (whose mentioned names are ``names``) and resolve its mentions.
+def _write(body: str, existing: set[str], members: list[Member], author_id: int) -> _Written:
+    """Render ``body`` and resolve its mentions, given the users among its mentioned
+    names (``existing``) and the room's members so called, ignoring case.
 
     A name is the member so called, else the user so called (rendered, not stored:
     not in the room), else the one member so called ignoring case; several members
-    so called ignoring case and none exactly is no one."""
+    so called ignoring case and none exactly is no one. Of the names one "@" may
+    mention (rendering.mention_candidates), the longest that is someone wins."""
     exact = {username: user_id for user_id, username in members}
     by_fold: dict[str, list[Member]] = {}
     for member in members:
         by_fold.setdefault(member[1].casefold(), []).append(member)
     known: dict[str, str] = {}
     mentioned: dict[int, str] = {}
-    for name in names:
-        if name in exact:
-            known[name] = name
-            mentioned[exact[name]] = name
-        elif name in existing:
-            known[name] = name
-        elif len(folded := by_fold.get(name.casefold(), [])) == 1:
-            user_id, username = folded[0]
-            known[name] = username
-            mentioned[user_id] = username
+    for candidates in mention_runs(body):
+        for name in candidates:
+            if name in exact:
+                known[name] = name
+                mentioned[exact[name]] = name
+            elif name in existing:
+                known[name] = name
+            elif len(folded := by_fold.get(name.casefold(), [])) == 1:
+                user_id, username = folded[0]
+                known[name] = username
+                mentioned[user_id] = username
+            else:
+                continue
+            break
     mentioned.pop(author_id, None)
     return _Written(render_body(body, known), mentioned)
 
@@ -224,29 +239,35 @@ def _poster_memberships(room_ids: Collection[int], user_ids: Collection[int]) ->
     return {(room_id, user_id): membership_id for room_id, user_id, membership_id in rows}
 
 
-def _set_last_seqs(last_seqs: Mapping[int, int]) -> None:
-    """Room id -> its new last_seq, in one statement."""
-    ids = sorted(last_seqs)
-    cases = " ".join(["WHEN %s THEN %s"] * len(ids))
+def _update_by_id(table: str, column: str, new_values: Mapping[int, int], when: str = "%s") -> None:
+    """Set ``column`` of each row of ``table`` whose id is a key of ``new_values`` from its
+    value, in one statement; ``when`` is the SQL of the new value, where each ``%s`` is
+    the value (it may compare with the column's current value)."""
+    ids = sorted(new_values)
+    cases = " ".join([f"WHEN %s THEN {when}"] * len(ids))
+    per_row = when.count("%s")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Room._meta.db_table} SET last_seq = CASE id {cases} END"  # noqa: S608
-            f" WHERE id IN ({_placeholders(len(ids))})",
-            [*(value for room_id in ids for value in (room_id, last_seqs[room_id])), *ids],
+            # Table and column are the models' own; the values are parameters.
+            f"UPDATE {table} SET {column} = CASE id {cases} END WHERE id IN ({_placeholders(len(ids))})",  # noqa: S608
+            [*(value for key in ids for value in (key, *[new_values[key]] * per_row)), *ids],
         )
+
+
+def _set_last_seqs(last_seqs: Mapping[int, int]) -> None:
+    """Room id -> its new last_seq, in one statement."""
+    _update_by_id(Room._meta.db_table, "last_seq", last_seqs)
 
 
 def _advance_read_markers(read_upto: Mapping[int, int]) -> None:
     """Membership id -> a seq its member has read: each marker moves up to it (never back),
     in one statement."""
-    ids = sorted(read_upto)
-    cases = " ".join(["WHEN %s THEN CASE WHEN last_read_seq < %s THEN %s ELSE last_read_seq END"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Membership._meta.db_table} SET last_read_seq = CASE id {cases} END"  # noqa: S608
-            f" WHERE id IN ({_placeholders(len(ids))})",
-            [*(value for key in ids for value in (key, read_upto[key], read_upto[key])), *ids],
-        )
+    _update_by_id(
+        Membership._meta.db_table,
+        "last_read_seq",
+        read_upto,
+        when="CASE WHEN last_read_seq < %s THEN %s ELSE last_read_seq END",
+    )
 
 
 def _published(message: Message, room_slug: str, mentions: Collection[str] = ()) -> Message:
@@ -255,12 +276,18 @@ def _published(message: Message, room_slug: str, mentions: Collection[str] = ())
     return message
 
 
-def system_note(room: Room, body: str) -> Message:
-    """Store a message without an author (joins, removals) with the room's next seq.
-    Call inside a transaction."""
+def system_note(room: Room, kind: str, user: User) -> Message:
+    """Store a note without an author with the room's next seq: ``user`` joined, left,
+    was added or removed (``kind``, chat.notes). It is stored as that event, and its
+    body in the site's language for clients that do not know events. Call inside a
+    transaction."""
+    event = notes.note_event(kind, user)
+    body = notes.note_fallback(event)
     seq = _next_seq(room.pk)
     room.last_seq = seq
-    message = Message.objects.create(room=room, seq=seq, author=None, body=body, html=render(body))
+    message = Message.objects.create(
+        room=room, seq=seq, author=None, body=body, html=render(body), event=event
+    )
     return _published(message, room.slug)
 
 
@@ -308,7 +335,9 @@ def _refusal(send: SendRequest) -> ChatError:
     except ChatError as error:
         return error
     # Allowed by now: the membership or the archive state changed in between.
-    return Forbidden(_("You could not post in #%(room)s just then; try again.") % {"room": send.room_slug})
+    return Forbidden(
+        _("You could not post in #%(room)s just then; try again."), params={"room": send.room_slug}
+    )
 
 
 class _Resent(Exception):
@@ -327,7 +356,7 @@ def messages_create(*, sends: Sequence[SendRequest]) -> list[SendResult | ChatEr
     outcomes: list[SendResult | ChatError | None] = [None] * len(sends)
     for index, send in enumerate(sends):
         try:
-            check_body(send.body)
+            check_body(send.body, with_files=bool(send.attachments))
         except ChatError as error:
             outcomes[index] = error
     stored = _stored_sends([send for index, send in enumerate(sends) if outcomes[index] is None])
@@ -368,6 +397,32 @@ def messages_create(*, sends: Sequence[SendRequest]) -> list[SendResult | ChatEr
             SendResult(outcome.message, created=False) if isinstance(outcome, SendResult) else outcome
         )
     return outcomes  # type: ignore[return-value]
+
+
+def _claim_attachments(send: SendRequest, room_id: int) -> list[Attachment]:
+    """Lock the uploads ``send`` names, in its order, if they are all the sender's, to this
+    room and not sent yet, and within the limits of one message; else raise."""
+    ids = send.attachments
+    found = {
+        attachment.pk: attachment
+        for attachment in Attachment.objects.select_for_update(of=("self",)).filter(
+            pk__in=ids, room_id=room_id, uploader_id=send.user.pk, message__isnull=True
+        )
+    }
+    if len(found) != len(ids):
+        raise NotFound(
+            _("A file of this message is gone (sent already, or removed); remove it and try again.")
+        )
+    if len(ids) > settings.CHAT_UPLOAD_MAX_FILES:
+        raise TooLarge(
+            _("A message takes at most %(count)d files."), params={"count": settings.CHAT_UPLOAD_MAX_FILES}
+        )
+    if sum(attachment.size for attachment in found.values()) > settings.CHAT_UPLOAD_MAX_MESSAGE_SIZE:
+        raise TooLarge(
+            _("The files of one message may be at most %(size)s together."),
+            params={"size": filesizeformat(settings.CHAT_UPLOAD_MAX_MESSAGE_SIZE)},
+        )
+    return [found[pk] for pk in ids]
 
 
 def _thread_roots(
@@ -430,18 +485,13 @@ def _insert_batch(
     # Rendered before the rooms are locked: a refused send's rendering is wasted, but
     # no other writer waits for any of it.
     written = {
-        index: _write(
-            sends[index].body,
-            names_in[index],
-            known,
-            members.get(sends[index].room_slug, []),
-            sends[index].user.pk,
-        )
+        index: _write(sends[index].body, known, members.get(sends[index].room_slug, []), sends[index].user.pk)
         for index in fresh
     }
     created: dict[int, Message] = {}
     refused: list[int] = []
     errors: dict[int, ChatError] = {}
+    claimed: dict[int, list[Attachment]] = {}
     with transaction.atomic():
         # The rooms are locked first, then their posters' memberships are read: a member
         # removed (or a room archived) by a transaction that committed before the lock
@@ -466,16 +516,26 @@ def _insert_batch(
                 continue
             root = roots.get((room[0], send.parent_seq)) if send.parent_seq is not None else None
             if isinstance(root, ChatError):
-                errors[index] = root  # refused before it takes a seq, so none is left out
+                errors[index] = root  # refused before it takes a seq (or files), so none is left out
                 continue
+            if send.attachments:
+                # Its room is locked: no other send can claim these files meanwhile. A
+                # refusal gives no seq, so none is left out.
+                try:
+                    claimed[index] = _claim_attachments(send, room[0])
+                except ChatError as refusal:
+                    errors[index] = refusal
+                    continue
             last_seq[send.room_slug] = seq = last_seq[send.room_slug] + 1
+            body = check_body(send.body, with_files=bool(send.attachments))
             created[index] = Message(
                 room_id=room[0],
                 seq=seq,
                 author=send.user,
-                body=send.body,
-                html=written[index].html,
+                body=body,
+                html=written[index].html if body else "",
                 client_id=send.client_id,
+                attachments=[attachment.summary() for attachment in claimed.get(index, [])],
                 thread=root,
                 parent_seq=root.seq if root is not None else None,
                 also_to_room=root is not None and send.also_to_room,
@@ -489,6 +549,7 @@ def _insert_batch(
             created = dict(sorted(created.items()))
             Message.objects.bulk_create(created.values())
             _mentions_store(created, written)
+            _attachments_attach(created, claimed)
             # Writing in a room means having read it up to there (a marker never moves back).
             _advance_read_markers(read_upto)
         changed = _replies_store(created) if roots else []
@@ -497,6 +558,20 @@ def _insert_batch(
         if changed:
             _threads_published(changed, {room_id: slug for slug, (room_id, _seq, _a) in open_rooms.items()})
     return created, refused, errors
+
+
+def _attachments_attach(messages: Mapping[int, Message], claimed: Mapping[int, list[Attachment]]) -> None:
+    """Attach the claimed uploads to their newly inserted messages (keyed alike): one UPDATE."""
+    rows = []
+    for key, attachments in claimed.items():
+        if key not in messages:
+            continue
+        for position, attachment in enumerate(attachments):
+            attachment.message = messages[key]
+            attachment.position = position
+            rows.append(attachment)
+    if rows:
+        Attachment.objects.bulk_update(rows, ["message", "position"])
 
 
 def _threads_published(roots: list[Message], slugs: Mapping[int, str]) -> None:
@@ -534,15 +609,19 @@ def message_create(
     room_slug: str,
     body: str,
     client_id: str,
+    attachments: Sequence[int] = (),
     parent_seq: int | None = None,
     also_to_room: bool = False,
 ) -> SendResult:
-    """Post ``body`` as ``user`` (a reply to message ``parent_seq``, if given). A repeated
-    ``client_id`` returns the stored message.
+    """Post ``body`` as ``user``, with the uploads ``attachments`` names (their ids), as a
+    reply to message ``parent_seq`` if given. A repeated ``client_id`` returns the stored
+    message.
 
     Callers rate-limit first (chat.ratelimit), on the event loop.
     """
-    request = SendRequest(user, room_slug, body, client_id, parent_seq=parent_seq, also_to_room=also_to_room)
+    request = SendRequest(
+        user, room_slug, body, client_id, tuple(attachments), parent_seq=parent_seq, also_to_room=also_to_room
+    )
     [outcome] = messages_create(sends=[request])
     if isinstance(outcome, ChatError):
         raise outcome
@@ -553,21 +632,17 @@ def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
     room, membership = selectors.room_access(user, room_slug)
     message = permissions.check_can_edit_message(user, selectors.message_in_room(room, seq))
     permissions.check_can_post(room, membership)
-    check_body(body)
+    body = check_body(body, with_files=bool(message.attachments))
     names = mentioned_names(body)
     written = _write(
-        body,
-        names,
-        _existing_usernames(names),
-        _members_named([room.slug], names).get(room.slug, []),
-        user.pk,
+        body, _existing_usernames(names), _members_named([room.slug], names).get(room.slug, []), user.pk
     )
     with transaction.atomic():
         # The row may have changed since it was read (deleted from another tab, or
         # by a moderator): lock it and decide again, so a delete always wins.
         message = permissions.check_can_edit_message(user, lock_message(message.pk, room.pk))
         message.body = body
-        message.html = written.html
+        message.html = written.html if body else ""
         message.edited_at = timezone.now()
         message.rev = take_rev(room.pk)
         message.save(update_fields=["body", "html", "edited_at", "rev"])
@@ -593,12 +668,27 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
             return message
         message.body = ""
         message.html = ""
+        message.event = None
         message.deleted_at = timezone.now()
         message.deleted_by = user
         message.reactions = []
+        message.attachments = []
         message.rev = take_rev(room.pk)
-        message.save(update_fields=["body", "html", "deleted_at", "deleted_by", "reactions", "rev"])
+        message.save(
+            update_fields=[
+                "body",
+                "html",
+                "event",
+                "deleted_at",
+                "deleted_by",
+                "reactions",
+                "attachments",
+                "rev",
+            ]
+        )
         Reaction.objects.filter(message=message).delete()
+        # Its files go with it: the rows now, the stored bytes once this commits (chat.signals).
+        Attachment.objects.filter(message=message).delete()
         # A tombstone mentions no one: it leaves the mention counts and the mentions page.
         Mention.objects.filter(message=message).delete()
         events.message_deleted(room.pk, room.slug, seq)

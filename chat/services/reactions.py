@@ -13,7 +13,7 @@ import unicodedata
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from chat import events, permissions, selectors
@@ -83,7 +83,7 @@ def _react(user: User, room_slug: str, seq: int, emoji: str, *, add: bool) -> li
             kinds = {reaction["emoji"] for reaction in message.reactions}
             if emoji not in kinds and len(kinds) >= MAX_KINDS:
                 raise BadRequest(
-                    _("A message takes at most %(count)d different reactions.") % {"count": MAX_KINDS}
+                    _("A message takes at most %(count)d different reactions."), params={"count": MAX_KINDS}
                 )
             Reaction.objects.create(message=message, user=user, emoji=emoji)
         elif not mine.delete()[0]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Trim
+from django.utils.functional import Promise
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from chat import events, permissions, protocol, selectors, signals
+from chat import events, notes, permissions, protocol, selectors, signals
 from chat.exceptions import BadRequest, Forbidden
 from chat.models import Membership, Room
 from chat.services.messages import lock_rooms, system_note
@@ -23,7 +26,7 @@ class RoomNameTaken(Forbidden):
 
     Its message is the same whoever holds the name, so it says nothing of that room."""
 
-    def default_message(self) -> str:
+    def default_message(self) -> str | Promise:
         return _("This name is already in use; choose another.")
 
 
@@ -62,9 +65,30 @@ def slug_is_reserved(slug: str) -> bool:
     return slug.startswith(DIRECT_SLUG_PREFIX)
 
 
+# Han characters (the CJK Unified Ideographs and their extensions and compatibility forms).
+_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+def slug_from_name(name: str) -> str:
+    """The address a room called ``name`` would take, before numbering: ASCII letters,
+    digits and hyphens, with Chinese characters written in pinyin ("产品讨论" is
+    ``chan-pin-tao-lun``), or "" when nothing of it can be written so.
+
+    Pinyin keeps every address ASCII, as the URL patterns, the protocol and every
+    client already take them, and readable. pypinyin reads whole words, so that a
+    character with several readings gets the one of its word (重庆 is chong-qing);
+    its dictionaries are loaded on the first such name only (they take some 50 MB).
+    """
+    if _HAN_RE.search(name):
+        from pypinyin import lazy_pinyin
+
+        name = " ".join(lazy_pinyin(name))
+    return slugify(name)
+
+
 def _unique_slug(name: str) -> str:
     """A free address made from ``name``, never a reserved one."""
-    base = (slugify(name) or "room")[:56].strip("-")
+    base = (slug_from_name(name) or "room")[:56].strip("-")
     # "dm" itself is free, but its numbered variants (dm-2) are not: move both aside.
     if slug_is_reserved(f"{base}-"):
         base = f"room-{base}"[:56].strip("-")
@@ -97,13 +121,13 @@ def room_create(
         raise Forbidden(_("A room's address may use letters, digits and hyphens."))
     if slug_is_reserved(slug):
         raise Forbidden(
-            _("Addresses starting with “%(prefix)s” are kept for direct messages.")
-            % {"prefix": DIRECT_SLUG_PREFIX}
+            _("Addresses starting with “%(prefix)s” are kept for direct messages."),
+            params={"prefix": DIRECT_SLUG_PREFIX},
         )
     with transaction.atomic():
         room_name_check(name=name)
         if Room.objects.filter(slug=slug).exists():
-            raise Forbidden(_("The address #%(slug)s is taken.") % {"slug": slug})
+            raise Forbidden(_("The address #%(slug)s is taken."), params={"slug": slug})
         room = Room.objects.create(
             slug=slug, name=name, topic=topic.strip(), is_private=is_private, created_by=creator
         )
@@ -194,7 +218,7 @@ def room_join(*, user: User, room_slug: str, origin: str | None = None) -> Membe
     permissions.check_can_join(room, membership)
     try:
         with transaction.atomic():
-            system_note(room, _("%(name)s joined.") % {"name": user.shown_name})
+            system_note(room, notes.JOINED, user)
             # The join note is the newest message; a new member has read up to it.
             membership = Membership.objects.create(
                 room=room,
@@ -222,7 +246,7 @@ def room_leave(*, user: User, room_slug: str, origin: str | None = None) -> None
         membership.delete()
         # Unsubscribe their sockets before the note goes out, so they don't get it.
         events.room_removed(user.pk, room.pk, room.slug, skip=origin)
-        system_note(room, _("%(name)s left.") % {"name": user.shown_name})
+        system_note(room, notes.LEFT, user)
         events.member_left(room.pk, room.slug, user.username)
 
 

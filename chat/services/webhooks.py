@@ -10,7 +10,7 @@ import uuid
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from chat import permissions, selectors
@@ -32,7 +32,7 @@ def webhook_create(*, actor: User, room: Room, name: str) -> tuple[Webhook, str]
     permissions.check_can_manage_members(actor, room, selectors.membership_for(actor, room))
     if Webhook.objects.filter(room=room, revoked_at__isnull=True).count() >= MAX_PER_ROOM:
         raise Forbidden(
-            _("#%(room)s has %(count)d webhooks already.") % {"room": room.slug, "count": MAX_PER_ROOM}
+            _("#%(room)s has %(count)d webhooks already."), params={"room": room.slug, "count": MAX_PER_ROOM}
         )
     with transaction.atomic():
         bot, _token = bot_create(actor=actor, room=room, name=name)

@@ -12,6 +12,7 @@ from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -20,6 +21,14 @@ register = template.Library()
 @lru_cache(maxsize=1)
 def _sprite() -> str:
     return static("chat/icons.svg")
+
+
+@register.simple_tag
+def javascript_catalog_url() -> str:
+    """The address of the browser client's strings in the active language (chatsite.catalog)."""
+    from chatsite.catalog import catalog_url
+
+    return catalog_url(get_language())
 
 
 @register.simple_tag

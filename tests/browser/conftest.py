@@ -24,6 +24,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 PASSWORD = "a-long-test-password-1"
+# The browser's language (Playwright's locale: navigator.language and Accept-Language).
+ENGLISH = "en-US"
+CHINESE = "zh-CN"
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +40,16 @@ def browser() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+def new_context(browser, base_url: str, *, locale: str = ENGLISH, **options):
+    """A browser context (one person's browser) for the server at ``base_url``, its
+    language ``locale`` (ENGLISH or CHINESE), a 1280x800 window unless ``options`` say
+    otherwise."""
+    options.setdefault("viewport", {"width": 1280, "height": 800})
+    context = browser.new_context(base_url=base_url, locale=locale, **options)
+    context.set_default_timeout(10_000)
+    return context
 
 
 def sign_up_through_the_page(page, prefix: str, password: str = PASSWORD) -> str:

@@ -24,7 +24,13 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
 
-from tests.browser.conftest import CHROMIUM_ARGS, PASSWORD, sign_up_through_the_page  # noqa: E402, F401
+from tests.browser.conftest import (  # noqa: E402, F401
+    CHROMIUM_ARGS,
+    ENGLISH,
+    PASSWORD,
+    new_context,
+    sign_up_through_the_page,
+)
 
 
 @dataclass
@@ -34,13 +40,13 @@ class Person:
 
 
 @pytest.fixture
-def new_user(browser: Browser, live_chat) -> Iterator[Callable[[str], Person]]:
-    """``new_user("alice")`` signs a fresh user up through the signup page, in a browser of their own."""
+def new_user(browser: Browser, live_chat) -> Iterator[Callable[..., Person]]:
+    """``new_user("alice")`` signs a fresh user up through the signup page, in a browser of
+    their own; ``new_user("yan", locale=CHINESE)`` in a browser that asks for Chinese."""
     contexts: list[BrowserContext] = []
 
-    def _new_user(name: str) -> Person:
-        context = browser.new_context(base_url=live_chat.url, viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(10_000)
+    def _new_user(name: str, *, locale: str = ENGLISH) -> Person:
+        context = new_context(browser, live_chat.url, locale=locale)
         contexts.append(context)
         page = context.new_page()
         username = sign_up_through_the_page(page, name)
@@ -53,8 +59,8 @@ def new_user(browser: Browser, live_chat) -> Iterator[Callable[[str], Person]]:
 
 
 def wait_connected(page: Page) -> None:
-    """The page's module has run and its socket has had its hello."""
-    expect(page.get_by_test_id("status")).to_have_text("Connected")
+    """The page's module has run and its socket has had its hello (in any language)."""
+    expect(page.get_by_test_id("status")).to_have_attribute("data-state", "online")
 
 
 def create_room(page: Page, name: str, *, private: bool = False) -> str:

@@ -2,8 +2,8 @@
 server process (``live_chat``).
 
 One user puts the payload corpus of tests/chat/test_xss.py everywhere they can
-write text that others see: message bodies, their display name (profile page),
-room names and topics (room creation page). Another user looks at all of it: the
+write text that others see: message bodies, the names of files they send, their
+display name (profile page), room names and topics (room creation page). Another user looks at all of it: the
 room page, the sidebar, the list of rooms to join, the members list, and the
 history after a reload. Nothing may run: no dialog opens, no element carrying the
 payloads' ``data-xss`` marker exists, ``window.__xss`` stays unset, no element has
@@ -102,6 +102,20 @@ def post(page: Page, body: str) -> None:
     composer.press("Enter")
 
 
+def drop_files(page: Page, names: list[str]) -> None:
+    """Drop small text files with these names on the room, as from the desktop."""
+    page.locator("#main").evaluate(
+        """(main, names) => {
+            const transfer = new DataTransfer();
+            for (const name of names) transfer.items.add(new File(["x"], name, { type: "text/plain" }));
+            const options = { dataTransfer: transfer, bubbles: true, cancelable: true };
+            main.dispatchEvent(new DragEvent("dragover", options));
+            main.dispatchEvent(new DragEvent("drop", options));
+        }""",
+        names,
+    )
+
+
 def injections(person: Person) -> list[str]:
     """Every trace a payload that ran would leave on the person's current page."""
     page = person.page
@@ -158,10 +172,12 @@ def test_message_bodies_show_as_text_and_run_nothing(sign_up) -> None:
     for payload in payloads:
         post(alice.page, payload)
 
-    # Live, as each message arrives over the socket.
+    # Live, as each message arrives over the socket. Past the send limit's burst the
+    # outbox sends a few a second, so the last arrive seconds after the loop ends: the
+    # wait is that long (at 5 a second, more than the usual 5 s), not a timing claim.
     bodies = bob.page.get_by_test_id("message-body")
-    expect(bodies).to_have_count(len(payloads))
-    expect(alice.page.get_by_test_id("message-body")).to_have_count(len(payloads))
+    expect(bodies).to_have_count(len(payloads), timeout=30_000)
+    expect(alice.page.get_by_test_id("message-body")).to_have_count(len(payloads), timeout=30_000)
     expect(alice.page.get_by_test_id("pending-message")).to_have_count(0)
     assert shown_bodies(bob.page) == expected
     assert shown_bodies(alice.page) == expected
@@ -176,6 +192,23 @@ def test_message_bodies_show_as_text_and_run_nothing(sign_up) -> None:
     # The template-injection payload was not evaluated: no body reads 7*7's value (the
     # times beside the messages may, at 49 minutes past the hour).
     assert not [body for body in shown_bodies(bob.page) if "49" in body]
+
+    # File names: dropped on the room as files so called, sent, shown as link text.
+    names = [payload.strip() for payload in payloads if "/" not in payload and "\\" not in payload]
+    names = [name for name in names if name.isprintable()][:10]  # a message takes 10 files
+    drop_files(alice.page, names)
+    expect(alice.page.locator("[data-testid=upload][data-state=done]")).to_have_count(len(names))
+    post(alice.page, "files with strange names")
+    for person in (bob, alice):
+        links = person.page.get_by_test_id("message").filter(has_text="files with strange names")
+        expect(links.get_by_test_id("attachment-download")).to_have_count(len(names))
+        assert links.get_by_test_id("attachment-download").all_text_contents() == names
+        assert injections(person) == []
+    bob.page.reload()
+    connected(bob.page)
+    links = bob.page.get_by_test_id("message").filter(has_text="files with strange names")
+    expect(links.get_by_test_id("attachment-download")).to_have_count(len(names))
+    assert injections(bob) == []
 
 
 def test_display_names_room_names_and_topics_show_as_text_and_run_nothing(sign_up) -> None:

@@ -61,15 +61,22 @@ def _session_cookie(user: User) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-async def socket_for(user: User | None, *, origin: str = "http://localhost") -> WebsocketCommunicator:
-    """A socket to the real ASGI application, with the user's session cookie; not connected yet."""
+async def socket_for(
+    user: User | None, *, origin: str = "http://localhost", headers: dict[str, str] | None = None
+) -> WebsocketCommunicator:
+    """A socket to the real ASGI application, with the user's session cookie (and any
+    other ``headers``); not connected yet."""
     from chatsite.asgi import application
 
-    headers = [(b"origin", origin.encode()), (b"host", b"localhost")]
+    sent = [
+        (b"origin", origin.encode()),
+        (b"host", b"localhost"),
+        *((name.lower().encode(), value.encode()) for name, value in (headers or {}).items()),
+    ]
     if user is not None:
         cookie = await sync_to_async(_session_cookie)(user)
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    return WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+        sent.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    return WebsocketCommunicator(application, "/ws/chat/", headers=sent)
 
 
 Connect = Callable[..., Awaitable[tuple[WebsocketCommunicator, dict[str, Any] | None]]]
@@ -80,14 +87,15 @@ async def connect() -> AsyncIterator[Connect]:
     """``await connect(user)`` opens a logged-in socket and returns it with its hello.
 
     ``user=None`` opens an anonymous socket (accepted, so its hello is None); ``origin``
-    overrides the Origin header. Every socket opened here is closed after the test.
+    overrides the Origin header; ``headers`` adds others (Accept-Language, say). Every
+    socket opened here is closed after the test.
     """
     opened: list[WebsocketCommunicator] = []
 
     async def _connect(
-        user: User | None, *, origin: str = "http://localhost"
+        user: User | None, *, origin: str = "http://localhost", headers: dict[str, str] | None = None
     ) -> tuple[WebsocketCommunicator, dict[str, Any] | None]:
-        communicator = await socket_for(user, origin=origin)
+        communicator = await socket_for(user, origin=origin, headers=headers)
         opened.append(communicator)
         connected, _code = await communicator.connect()
         assert connected, "the handshake was refused"

@@ -17,9 +17,9 @@ from django.urls import reverse
 
 from accounts.models import User
 from chat import services
-from chat.models import Membership, Message, Room
+from chat.models import Attachment, Membership, Message, Room
 from tests.chat.conftest import Connect
-from tests.factories import MessageFactory, RoomFactory, UserFactory
+from tests.factories import MessageFactory, RoomFactory, UserFactory, uploaded
 
 db = database_sync_to_async
 
@@ -176,7 +176,7 @@ async def test_delete_a_room_through_its_delete_page(
 
 @pytest.mark.django_db
 def test_the_bulk_delete_that_skips_services_is_not_offered(admin_client: Client, public_room: Room) -> None:
-    for model in ("room", "membership", "message"):
+    for model in ("room", "membership", "message", "attachment"):
         response = admin_client.get(reverse(f"admin:chat_{model}_changelist"))
         offered = [name for name, _label in response.context["action_form"].fields["action"].choices]
         assert "delete_selected" not in offered
@@ -573,3 +573,35 @@ def test_a_message_s_page_in_the_admin_shows_its_reactions(
     page = admin_client.get(reverse("admin:chat_message_change", args=[message.pk])).content.decode()
     assert "\U0001f389" in page
     assert "Reactions" in page
+
+
+@pytest.mark.django_db
+def test_a_message_s_page_lists_its_files_and_each_can_be_deleted(
+    admin_client: Client, public_room: Room, bob: User, settings, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    first = uploaded(bob, public_room, b"one", "first <i>file.txt")
+    second = uploaded(bob, public_room, b"two", "second.txt")
+    message = services.message_create(
+        user=bob, room_slug="general", body="files", client_id="f1", attachments=[first.pk, second.pk]
+    ).message
+    page = admin_client.get(reverse("admin:chat_message_change", args=[message.pk])).content.decode()
+    assert "first &lt;i&gt;file.txt" in page and "second.txt" in page
+    assert reverse("admin:chat_attachment_change", args=[first.pk]) in page
+
+    listed = admin_client.get(reverse("admin:chat_attachment_changelist")).content.decode()
+    assert "second.txt" in listed
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:chat_attachment_delete", args=[first.pk]), {"post": "yes"}
+        )
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert [item["name"] for item in message.attachments] == ["second.txt"]
+    assert not (tmp_path / first.file).exists() and (tmp_path / second.file).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        action(admin_client, "attachment", "delete_attachments", second)
+    message.refresh_from_db()
+    assert message.attachments == [] and not Attachment.objects.exists()
+    assert list(tmp_path.rglob("*.*")) == [] and not any(p.is_file() for p in tmp_path.rglob("*"))

@@ -44,6 +44,36 @@ def test_my_rooms_and_a_page_of_history(
     assert after["messages"] == []
 
 
+def test_history_carries_a_system_notes_event(public_room: Room, bob: User) -> None:
+    carol = User.objects.create(username="carol", display_name="Carol")
+    services.room_join(user=carol, room_slug="general")
+    client, auth = api_client(bob)
+
+    messages = client.get("/api/rooms/general/messages", headers=auth).json()["messages"]
+
+    note = messages[-1]
+    assert (note["author"], note["body"]) == (None, "Carol joined.")
+    assert note["event"] == {"kind": "joined", "user": {"username": "carol", "display_name": "Carol"}}
+    assert all(message["event"] is None for message in messages if message["author"])
+
+
+def test_the_api_answers_in_the_token_users_language(public_room: Room, carol: User) -> None:
+    carol.language = "zh-hans"
+    carol.save()
+    client, auth = api_client(carol)
+
+    chinese = client.get("/api/rooms/secret/messages", headers=auth)
+    english = client.get("/api/rooms/secret/messages", headers={**auth, "Accept-Language": "en"})
+    carol.language = ""
+    carol.save()
+    by_browser = client.get("/api/rooms/secret/messages", headers={**auth, "Accept-Language": "zh-CN"})
+
+    assert chinese.json() == {"error": "not_found", "message": "房间不存在。"}
+    assert chinese["Content-Language"] == "zh-hans"
+    assert english.json()["message"] == "房间不存在。"  # the user's choice comes first
+    assert by_browser.json() == {"error": "not_found", "message": "房间不存在。"}
+
+
 def test_posting_is_idempotent_by_client_id_and_reaches_the_room(
     public_room: Room, bob: User, listen, django_capture_on_commit_callbacks
 ) -> None:
@@ -167,3 +197,51 @@ def test_the_openapi_description_and_docs_are_served() -> None:
         schema["paths"]
     )
     assert client.get("/api/docs").status_code == 200
+
+
+def test_a_file_is_uploaded_sent_and_taken_back_with_a_token(
+    settings, tmp_path, public_room: Room, alice: User, bob: User
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chat.models import Attachment
+    from tests import images
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    client, auth = api_client(bob)
+    response = client.post(
+        "/api/rooms/general/files?client_id=h9",
+        {"file": SimpleUploadedFile("chart.png", images.png())},
+        headers=auth,
+    )
+    assert response.status_code == 201, response.content
+    picture = response.json()
+    assert (picture["name"], picture["image"], picture["width"]) == ("chart.png", True, 40)
+    draft = client.post(
+        "/api/rooms/general/files", {"file": SimpleUploadedFile("draft.txt", b"later")}, headers=auth
+    ).json()
+
+    posted = client.post(
+        "/api/rooms/general/messages",
+        {"body": "", "client_id": "h9", "attachments": [picture["id"]]},
+        "application/json",
+        headers=auth,
+    )
+    assert posted.status_code == 201, posted.content
+    page = client.get("/api/rooms/general/messages", headers=auth).json()
+    assert page["messages"][-1]["attachments"] == [picture]
+    # Someone else's upload does not go with a message.
+    hers, her_auth = api_client(alice)
+    refused = hers.post(
+        "/api/rooms/general/messages",
+        {"body": "mine now", "client_id": "a9", "attachments": [draft["id"]]},
+        "application/json",
+        headers=her_auth,
+    )
+    assert (refused.status_code, refused.json()["error"]) == (404, "not_found")
+    assert hers.delete(f"/api/rooms/general/files/{draft['id']}", headers=her_auth).status_code == 404
+    assert client.delete(f"/api/rooms/general/files/{draft['id']}", headers=auth).status_code == 204
+    assert list(Attachment.objects.values_list("name", flat=True)) == ["chart.png"]
+    # Without a token there is no upload.
+    anonymous = Client().post("/api/rooms/general/files", {"file": SimpleUploadedFile("x.txt", b"x")})
+    assert anonymous.status_code == 401

@@ -56,6 +56,31 @@ def test_a_name_matches_a_members_username_ignoring_case(public_room: Room, alic
     assert message.html == '<span class="mention" data-username="bob">@BoB</span> see this'
 
 
+def test_a_mention_inside_a_chinese_sentence_is_stored(public_room: Room, alice: User, bob: User) -> None:
+    message = post(alice, public_room, "你好@bob，明天见")
+
+    assert mentioned(message) == {"bob"}
+    assert message.html == '你好<span class="mention" data-username="bob">@bob</span>，明天见'
+
+
+def test_of_the_names_one_mention_may_be_only_the_longest_member_is_mentioned(
+    public_room: Room, alice: User
+) -> None:
+    for username in ("张伟", "张伟明"):
+        MembershipFactory(room=public_room, user=UserFactory(username=username, display_name=username))
+
+    message = post(alice, public_room, "@张伟明天到，@张伟在吗")
+
+    # "张伟明天到" reads as 张伟明 + 天到 (the longest name that is a member), not both.
+    assert mentioned(message) == {"张伟明", "张伟"}
+    assert message.html == (
+        '<span class="mention" data-username="张伟明">@张伟明</span>天到，'
+        '<span class="mention" data-username="张伟">@张伟</span>在吗'
+    )
+    again = post(alice, public_room, "@张伟明天到")
+    assert mentioned(again) == {"张伟明"}
+
+
 def test_two_members_who_differ_only_in_case_are_not_guessed(
     public_room: Room, alice: User, bob: User
 ) -> None:

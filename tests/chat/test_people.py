@@ -59,6 +59,21 @@ def test_letters_beyond_ascii_match_in_any_case(alice: User) -> None:
     assert usernames(search(alice, "é")) == []
 
 
+@pytest.mark.parametrize("q", ["张", "伟", "张伟", "zhang", "WEI"])
+def test_a_chinese_name_is_found_by_any_part_of_it(alice: User, q: str) -> None:
+    UserFactory(username="zhangwei", display_name="张伟")
+    UserFactory(username="wangfang", display_name="王芳")
+
+    assert usernames(search(alice, q)) == ["zhangwei"]
+
+
+def test_a_chinese_name_that_starts_with_the_query_comes_first(alice: User) -> None:
+    UserFactory(username="liwei", display_name="李伟")
+    UserFactory(username="weidong", display_name="伟东")
+
+    assert usernames(search(alice, "伟")) == ["weidong", "liwei"]
+
+
 def test_the_answer_names_each_person(alice: User) -> None:
     UserFactory(username="bob", display_name="Bob Builder")
     UserFactory(username="bobby", display_name="")

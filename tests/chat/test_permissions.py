@@ -299,8 +299,8 @@ def test_a_moderator_is_staff_with_the_delete_message_permission(permission: str
     [
         (False, False, None, ["join"]),
         (True, False, None, []),
-        (False, False, "member", ["delete", "edit", "join", "leave", "mute", "react", "send"]),
-        (True, False, "member", ["delete", "edit", "leave", "mute", "react", "send"]),
+        (False, False, "member", ["delete", "edit", "join", "leave", "mute", "react", "send", "upload"]),
+        (True, False, "member", ["delete", "edit", "leave", "mute", "react", "send", "upload"]),
         (
             False,
             False,
@@ -316,6 +316,7 @@ def test_a_moderator_is_staff_with_the_delete_message_permission(permission: str
                 "mute",
                 "react",
                 "send",
+                "upload",
             ],
         ),
         (False, True, "member", ["leave", "mute"]),

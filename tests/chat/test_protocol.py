@@ -217,8 +217,18 @@ def test_the_message_object() -> None:
         "client_id": "c1",
         "mentions": [],
         "reactions": [],
+        "event": None,
+        "attachments": [],
         "parent_seq": None,
     }
+
+
+def test_a_system_note_carries_its_event() -> None:
+    event = {"kind": "joined", "user": {"username": "bob", "display_name": "Bob"}}
+
+    payload = protocol.message_payload(_message(author=None, body="Bob joined.", client_id=None, event=event))
+
+    assert (payload["author"], payload["body"], payload["event"]) == (None, "Bob joined.", event)
 
 
 def test_a_tombstone_has_no_text_and_a_system_message_no_author() -> None:
@@ -227,6 +237,7 @@ def test_a_tombstone_has_no_text_and_a_system_message_no_author() -> None:
     payload = protocol.message_payload(deleted)
 
     assert (payload["deleted"], payload["body"], payload["html"], payload["author"]) == (True, "", "", None)
+    assert payload["event"] is None
 
 
 def test_a_user_without_a_display_name_shows_the_username() -> None:

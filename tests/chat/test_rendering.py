@@ -115,6 +115,73 @@ def test_mentioned_names_are_collected_without_trailing_punctuation() -> None:
     }
 
 
+def _mention(name: str, username: str | None = None) -> str:
+    return f'<span class="mention" data-username="{username or name}">@{name}</span>'
+
+
+# Chinese text: no spaces between words, and full-width punctuation -----------------
+
+
+def test_a_mention_and_a_link_inside_a_chinese_sentence() -> None:
+    # The report: no mention at all, and the link swallowed the rest of the sentence.
+    html = render_body("你好@yan，看https://example.org/x。明天见", ["yan"])
+
+    assert html == f"你好{_mention('yan')}，看{LINK.format('https://example.org/x')}。明天见"
+
+
+@pytest.mark.parametrize(
+    ("body", "html"),
+    [
+        ("你好@yan", "你好" + _mention("yan")),
+        ("@yan，你好", _mention("yan") + "，你好"),
+        ("@yan。", _mention("yan") + "。"),
+        ("请@yan看一下", "请" + _mention("yan") + "看一下"),
+        ("（@yan）", "（" + _mention("yan") + "）"),
+        ("「@yan」：好", "「" + _mention("yan") + "」：好"),
+        ("@yan、@bob", _mention("yan") + "、" + _mention("bob")),
+        ("@yan明天@bob", _mention("yan") + "明天" + _mention("bob")),
+        ("@nobody明天@bob", "@nobody明天" + _mention("bob")),
+        ("こんにちは@yanさん", "こんにちは" + _mention("yan") + "さん"),
+    ],
+)
+def test_mentions_beside_chinese_letters_and_full_width_punctuation(body: str, html: str) -> None:
+    assert render_body(body, ["yan", "bob"]) == html
+
+
+def test_a_chinese_username_is_the_longest_name_that_is_someone() -> None:
+    assert render_body("@张伟你好", ["张伟"]) == _mention("张伟") + "你好"
+    assert render_body("@张伟你好", ["张伟", "张"]) == _mention("张伟") + "你好"
+    assert render_body("@张伟你好", ["张伟你好", "张伟"]) == _mention("张伟你好")
+    assert render_body("@张伟，你好", ["张伟"]) == _mention("张伟") + "，你好"
+
+
+def test_an_email_address_beside_chinese_text_is_still_not_a_mention() -> None:
+    assert render_body("邮件发到bob@example.org", ["bob", "example.org"]) == "邮件发到bob@example.org"
+
+
+@pytest.mark.parametrize(
+    "stop", ["。", "，", "、", "：", "；", "！", "？", "）", "」", "』", "”", "’", "…", "　", "明"]
+)
+def test_a_link_ends_at_full_width_punctuation_and_chinese_letters(stop: str) -> None:
+    html = render_body(f"看https://example.org/a?b=1{stop}后面")
+
+    assert html == f"看{LINK.format('https://example.org/a?b=1')}{stop}后面"
+
+
+def test_a_markdown_link_may_hold_chinese_letters_in_its_address() -> None:
+    html = render_body("[维基](https://zh.wikipedia.org/wiki/部署)。")
+
+    assert html == (
+        '<span class="md-mark">[</span><a href="https://zh.wikipedia.org/wiki/部署" target="_blank"'
+        ' rel="noopener noreferrer nofollow">维基</a><span class="md-mark">](https://zh.wikipedia.org/wiki/部署)'
+        "</span>。"
+    )
+
+
+def test_the_names_a_chinese_sentence_may_mention_are_all_looked_up() -> None:
+    assert mentioned_names("你好@yan明天见，@张伟") == {"yan明天见", "yan明天", "yan明", "yan", "张伟", "张"}
+
+
 class _Elements(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

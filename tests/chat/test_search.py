@@ -1,7 +1,8 @@
 """Message search: selectors.message_search and rooms_readable_by, and GET /search/.
 
 The same tests run on SQLite (each word, ignoring case, somewhere in the body) and on
-PostgreSQL (full-text search with the 'simple' config and a web-search query).
+PostgreSQL (full-text search with the 'simple' config and a web-search query, and
+Chinese words looked for inside the text through a trigram index).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -81,6 +83,85 @@ def test_every_word_of_the_query_is_required_in_any_case(alice: User, bob: User,
 
     assert found_bodies(bob, "STAGING deploy") == ["Deploy to staging now"]
     assert found_bodies(bob, "staging tomorrow") == []
+
+
+def test_a_chinese_word_is_found_inside_a_sentence(
+    alice: User, bob: User, carol: User, public_room: Room, private_room: Room
+) -> None:
+    # The report: Chinese has no spaces between words, and full-text search alone
+    # took the whole sentence for one word.
+    MessageFactory(room=public_room, author=alice, body="我们明天部署新版本")
+    MessageFactory(room=private_room, author=alice, body="部署密钥在这里")
+    MessageFactory(room=public_room, author=alice, body="今天不上线")
+
+    assert found_bodies(bob, "部署") == ["部署密钥在这里", "我们明天部署新版本"]
+    assert found_bodies(bob, "明天部署") == ["我们明天部署新版本"]
+    assert found_bodies(bob, "新版本") == ["我们明天部署新版本"]
+    # Never from a room one may not read.
+    assert found_bodies(carol, "部署") == ["我们明天部署新版本"]
+    assert found_bodies(carol, "密钥") == []
+
+
+def test_chinese_and_other_words_are_each_required(alice: User, bob: User, public_room: Room) -> None:
+    MessageFactory(room=public_room, author=alice, body="Release 2.0：我们明天部署")
+    MessageFactory(room=public_room, author=alice, body="release notes 在这里")
+    MessageFactory(room=public_room, author=alice, body="明天部署 the hotfix")
+
+    assert found_bodies(bob, "release 部署") == ["Release 2.0：我们明天部署"]
+    assert found_bodies(bob, "部署 hotfix") == ["明天部署 the hotfix"]
+    assert found_bodies(bob, "“部署”") == ["明天部署 the hotfix", "Release 2.0：我们明天部署"]
+
+
+def test_a_word_mixing_scripts_is_found_as_typed(alice: User, bob: User, public_room: Room) -> None:
+    MessageFactory(room=public_room, author=alice, body="发布v2部署完成")
+    MessageFactory(room=public_room, author=alice, body="v2 已经部署")
+
+    assert found_bodies(bob, "v2部署") == ["发布v2部署完成"]
+    assert found_bodies(bob, "V2部署") == ["发布v2部署完成"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram index is PostgreSQL's")
+def test_on_postgresql_a_chinese_word_is_looked_up_in_the_trigram_index(
+    alice: User, bob: User, public_room: Room
+) -> None:
+    MessageFactory(room=public_room, author=alice, body="我们明天部署新版本")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        assert cursor.fetchone() is not None
+        # Enough other messages that reading them all costs more than the index.
+        cursor.execute(
+            # Every column without a value of the database's own (the models' defaults are Python's).
+            "INSERT INTO chat_message (room_id, seq, author_id, body, html, created_at, rev, reactions,"
+            " attachments, also_to_room, reply_count, repliers)"
+            " SELECT %s, 100 + n, %s, '第' || n || '条：今天天气很好', '', now(),"
+            " 0, '[]', '[]', false, 0, '[]'"
+            " FROM generate_series(1, 20000) AS n",
+            [public_room.pk, alice.pk],
+        )
+        # As autovacuum would: the index's pending list merged, the table's statistics taken.
+        cursor.execute("SELECT gin_clean_pending_list('chat_message_body_trgm')")
+        cursor.execute("ANALYZE chat_message")
+    found = selectors._messages_matching(
+        Message.objects.filter(author__isnull=False, deleted_at__isnull=True).order_by(), "部署新版本"
+    )
+
+    assert "chat_message_body_trgm" in found.explain()
+    assert [message.body for message in found] == ["我们明天部署新版本"]
+
+
+def test_a_chinese_result_is_highlighted(alice: User, bob: User, public_room: Room) -> None:
+    MessageFactory(room=public_room, author=alice, body="我们明天<部署>新版本")
+
+    html = search(bob, "部署").content.decode()
+
+    assert "我们明天&lt;<mark>部署</mark>&gt;新版本" in html
+
+
+def test_a_chinese_query_splits_into_words_and_the_rest() -> None:
+    assert selectors.split_search_query("部署 release -hotfix “新版本” v2部署 部署") == (
+        ["部署", "新版本", "v2部署"],
+        "  release -hotfix “ ”    ",
+    )
 
 
 def test_a_public_room_the_user_is_not_in_is_searched(alice: User, carol: User, public_room: Room) -> None:

@@ -136,7 +136,7 @@ def test_a_room_summary_counts_unread_messages(public_room: Room, alice: User, b
         "mentions": 0,
         "muted": False,
         "thread_unread": 0,
-        "can": ["delete", "edit", "join", "leave", "mute", "react", "send"],
+        "can": ["delete", "edit", "join", "leave", "mute", "react", "send", "upload"],
     }
 
 

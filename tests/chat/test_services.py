@@ -587,6 +587,31 @@ def test_a_slug_made_from_the_name_is_unique(carol: User) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("产品讨论", "chan-pin-tao-lun"),  # the report: it was "room", as for any name without Latin letters
+        ("重庆办公室", "chong-qing-ban-gong-shi"),  # a character read as in its word (重 alone is zhong)
+        ("产品 Q3 讨论", "chan-pin-q3-tao-lun"),
+        ("Café 北京", "cafe-bei-jing"),
+        ("發佈", "fa-bu"),  # traditional characters too
+        ("🎉", "room"),
+    ],
+)
+def test_a_slug_made_from_a_chinese_name_is_its_pinyin(carol: User, name: str, slug: str) -> None:
+    room = services.room_create(creator=carol, name=name)
+
+    assert room.slug == slug
+    assert room.get_absolute_url() == f"/r/{slug}/"
+
+
+def test_two_chinese_names_with_the_same_pinyin_get_numbered_addresses(carol: User) -> None:
+    first = services.room_create(creator=carol, name="试验")
+    second = services.room_create(creator=carol, name="实验")
+
+    assert (first.slug, second.slug) == ("shi-yan", "shi-yan-2")
+
+
+@pytest.mark.parametrize(
     ("name", "slug", "code"),
     [("Another", "general", "forbidden"), ("   ", "", "bad_request")],
 )

@@ -156,6 +156,16 @@ def test_create_a_room(carol: User) -> None:
     assert Membership.objects.get(room=room).role == "admin"
 
 
+def test_a_room_with_a_chinese_name_gets_a_readable_address(carol: User) -> None:
+    response = client_for(carol).post(reverse("chat:room_create"), {"name": "产品讨论", "slug": ""})
+
+    assert response.status_code == 302
+    assert response.url == "/r/chan-pin-tao-lun/"
+    page = client_for(carol).get(response.url)
+    assert page.status_code == 200
+    assert "产品讨论" in page.content.decode()
+
+
 @pytest.mark.parametrize("slug", ["general", "dm-1-2"])
 def test_a_taken_or_reserved_address_is_refused(public_room: Room, carol: User, slug: str) -> None:
     response = client_for(carol).post(reverse("chat:room_create"), {"name": "Mine", "slug": slug})

@@ -1,6 +1,21 @@
-// format.js: avatar initials and hues, day labels, time parsing.
-import { dayKey, dayLabel, hueFor, initialsFor, parseTime, text } from "/static/chat/format.js";
-import { assert, assertDeepEqual, assertEqual, test } from "./harness.js";
+// format.js: avatar initials and hues, days and times in the page's language, time parsing.
+import { dayKey, dayLabel, fullTime, gutterTime, hueFor, initialsFor, parseTime, shortTime, when } from "/static/chat/format.js";
+import { memberCount } from "/static/chat/members.js";
+import { assert, assertDeepEqual, assertEqual, onCleanup, test } from "./harness.js";
+
+/** Run the rest of the test with the page in ``language`` (its <html lang>). */
+function pageIn(language) {
+  const before = document.documentElement.lang;
+  document.documentElement.lang = language;
+  onCleanup(() => {
+    document.documentElement.lang = before;
+  });
+}
+
+/** Intl writes "2:03 PM" with a narrow no-break space in some versions: compare with plain spaces. */
+function plain(value) {
+  return value.replace(/\s/g, " ");
+}
 
 test("initialsFor takes the first letters of the first and last words, upper-cased", () => {
   assertEqual(initialsFor("Ada Lovelace"), "AL");
@@ -51,11 +66,48 @@ test("hueFor keeps today's colours in later releases", () => {
 });
 
 test("dayLabel says Today and Yesterday, across a month boundary too", () => {
+  pageIn("en");
   const now = new Date(2024, 2, 1, 8, 30); // 1 March 2024, a leap year
-  assertEqual(dayLabel(new Date(2024, 2, 1, 0, 1), now), text.today, "earlier the same day");
-  assertEqual(dayLabel(new Date(2024, 1, 29, 23, 59), now), text.yesterday, "29 February");
+  assertEqual(dayLabel(new Date(2024, 2, 1, 0, 1), now), "Today", "earlier the same day");
+  assertEqual(dayLabel(new Date(2024, 1, 29, 23, 59), now), "Yesterday", "29 February");
   const older = dayLabel(new Date(2024, 1, 28, 12), now);
-  assert(older !== text.today && older !== text.yesterday, `28 February is neither: ${older}`);
+  assertEqual(older, "Wednesday, February 28", "28 February is neither");
+});
+
+test("dayLabel speaks the page's language", () => {
+  pageIn("zh-hans");
+  const now = new Date(2024, 2, 1, 8, 30);
+  assertEqual(dayLabel(new Date(2024, 2, 1, 0, 1), now), "今天");
+  assertEqual(dayLabel(new Date(2024, 1, 29, 23, 59), now), "昨天");
+  assertEqual(dayLabel(new Date(2024, 1, 28, 12), now), "2月28日星期三");
+  assertEqual(dayLabel(new Date(2023, 11, 10), now), "2023年12月10日星期日");
+});
+
+test("times are written as the page's language writes them", () => {
+  const afternoon = new Date(2024, 2, 1, 14, 3, 9);
+  pageIn("en");
+  assertEqual(plain(shortTime(afternoon)), "2:03 PM");
+  assertEqual(gutterTime(afternoon), "2:03", "no AM/PM in the gutter");
+  assert(plain(fullTime(afternoon)).startsWith("Friday, March 1, 2024"), fullTime(afternoon));
+  document.documentElement.lang = "zh-hans";
+  assertEqual(shortTime(afternoon), "14:03");
+  assertEqual(gutterTime(afternoon), "14:03");
+  assert(fullTime(afternoon).startsWith("2024年3月1日星期五"), fullTime(afternoon));
+});
+
+test("when says a moment briefly, with Yesterday and Today in the page's language", () => {
+  const now = new Date(2024, 2, 1, 8, 30);
+  const yesterday = new Date(2024, 1, 29, 14, 3);
+  pageIn("en");
+  assertEqual(plain(when(yesterday, now)), "Yesterday 2:03 PM");
+  assertEqual(plain(when(new Date(2024, 2, 1, 7, 5), now)), "Today 7:05 AM");
+  assertEqual(plain(when(new Date(2024, 1, 20, 9, 0), now)), "Feb 20 9:00 AM");
+  assertEqual(plain(when(new Date(2023, 1, 20, 9, 0), now)), "Feb 20, 2023 9:00 AM");
+  document.documentElement.lang = "zh-hans";
+  assertEqual(when(yesterday, now), "昨天 14:03");
+  assertEqual(when(new Date(2024, 2, 1, 7, 5), now), "今天 7:05");
+  assertEqual(when(new Date(2024, 1, 20, 9, 0), now), "2月20日 9:00");
+  assertEqual(when(new Date(2023, 1, 20, 9, 0), now), "2023年2月20日 9:00");
 });
 
 test("dayLabel names the year only for another year", () => {
@@ -78,7 +130,8 @@ test("parseTime reads ISO times and falls back to now for nonsense", () => {
   assert(!Number.isNaN(parseTime(null).getTime()), "now for null");
 });
 
-test("text.members says 1 member and N members", () => {
-  assertEqual(text.members(1), "1 member");
-  assert(text.members(2).endsWith(" members"), text.members(2));
+test("memberCount says 1 member and N members", () => {
+  pageIn("en");
+  assertEqual(memberCount(1), "1 member");
+  assertEqual(memberCount(1234), "1,234 members");
 });

@@ -20,6 +20,13 @@ test("mentionAt finds nothing outside a mention", () => {
   assertEqual(mentionAt("hi @bob", 2), null, "caret before the @");
 });
 
+test("mentionAt finds a mention typed right after Chinese or Japanese text", () => {
+  assertDeepEqual(mentionAt("你好@ya", 5), { start: 2, query: "ya" });
+  assertDeepEqual(mentionAt("，@张", 3), { start: 1, query: "张" }, "after full-width punctuation");
+  assertDeepEqual(mentionAt("こんにちは@", 6), { start: 5, query: "" });
+  assertEqual(mentionAt("mail me at josé@b", 17), null, "after a letter of a spaced script it is still an address");
+});
+
 const MEMBERS = [
   { username: "alice", display_name: "Alice Liddell" },
   { username: "bob", display_name: "Bob" },
@@ -42,6 +49,19 @@ test("matchMembers matches usernames and display names by prefix, ignoring case"
 test("matchMembers leaves me out and keeps to the limit", () => {
   assertDeepEqual(names(matchMembers(MEMBERS, "b", { exclude: "bob" })), ["bobby-tables", "zed"]);
   assertEqual(matchMembers(MEMBERS, "", { limit: 2 }).length, 2);
+});
+
+test("matchMembers finds a Chinese name by any part of it", () => {
+  const members = [
+    { username: "zhangwei", display_name: "张伟" },
+    { username: "wangfang", display_name: "王芳" },
+    { username: "lisi", display_name: "" },
+  ];
+  assertDeepEqual(matchMembers(members, "伟").map((m) => m.username), ["zhangwei"], "the given name");
+  assertDeepEqual(matchMembers(members, "张").map((m) => m.username), ["zhangwei"], "the family name");
+  assertDeepEqual(matchMembers(members, "张伟").map((m) => m.username), ["zhangwei"], "the whole name");
+  assertDeepEqual(matchMembers(members, "zhang").map((m) => m.username), ["zhangwei"], "the username");
+  assertDeepEqual(matchMembers(members, "ei").map((m) => m.username), [], "latin letters still match by prefix");
 });
 
 test("markOwnMentions marks only the mentions of me", () => {

@@ -261,3 +261,23 @@ test("Outbox keeps working when sessionStorage refuses writes", () => {
   assertEqual(entry.state, "sent");
   assertEqual(wire.frames.length, 1);
 });
+
+test("A message with files names them once, and keeps them across a reload", () => {
+  const { box, wire } = outbox();
+  const files = [
+    { id: 7, name: "plan.png", size: 10, content_type: "image/png", image: true },
+    { id: 9, name: "notes.txt", size: 4, content_type: "text/plain", image: false },
+  ];
+  const entry = box.add("general", "", { clientId: "draft-1", attachments: files });
+  assertEqual(entry.client_id, "draft-1", "the client_id its files were uploaded for");
+  assertDeepEqual(wire.frames, [{ type: "send", room: "general", body: "", client_id: "draft-1", attachments: [7, 9] }]);
+  box.add("general", "no files");
+  box.connectionLost();
+  const after = connect();
+  assertDeepEqual(after.box.get("draft-1").attachments, files);
+  after.box.flush({ resendUnacked: true });
+  assertDeepEqual(after.wire.frames[0].attachments, [7, 9], "the same files again, with the same client_id");
+  after.box.resolve("draft-1");
+  assert(!("attachments" in after.wire.frames[1]), "a message without files has no attachments field");
+  assertEqual(after.box.discard("nothing"), null);
+});

@@ -195,7 +195,7 @@ test("The outbox sends a reply with its parent and keeps it across a reload", ()
   onCleanup(() => window.sessionStorage.clear());
   const frames = [];
   const box = new Outbox({ send: (frame) => frames.push(frame) > 0, onChange: () => {} });
-  const entry = box.add("r", "agreed", { parent_seq: 4, also_to_room: true });
+  const entry = box.add("r", "agreed", { reply: { parent_seq: 4, also_to_room: true } });
   assertDeepEqual(frames[0], {
     type: "send",
     room: "r",
@@ -207,7 +207,7 @@ test("The outbox sends a reply with its parent and keeps it across a reload", ()
   box.resolve(entry.client_id);
   box.add("r", "plain");
   assertEqual("parent_seq" in frames[1], false);
-  const quiet = box.add("r", "not to the room", { parent_seq: 4, also_to_room: false });
+  const quiet = box.add("r", "not to the room", { reply: { parent_seq: 4, also_to_room: false } });
   const again = new Outbox({ send: () => false, onChange: () => {} });
   const restored = again.get(quiet.client_id);
   assertDeepEqual([restored.parent_seq, restored.also_to_room], [4, false]);

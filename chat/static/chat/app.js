@@ -2,14 +2,16 @@
 // socket, and routes each frame to the state and the views. It renders events
 // and sends intents; what is allowed is the server's to decide.
 
+import { UploadTray, Uploads, dragHasFiles, filesFrom } from "./attachments.js";
 import { Connection } from "./connection.js";
-import { hueFor, initialsFor, setIconSprite, text } from "./format.js";
+import { hueFor, initialsFor, setIconSprite } from "./format.js";
+import { gettext, interpolate } from "./i18n.js";
 import { RoomHistory } from "./history.js";
 import { MemberList } from "./members.js";
 import { MentionAutocomplete, titleWith } from "./mentions.js";
 import { MessageListView } from "./message-view.js";
 import { OfflineBanner } from "./offline.js";
-import { Outbox } from "./outbox.js";
+import { Outbox, newClientId } from "./outbox.js";
 import { Notifier } from "./notifications.js";
 import { Popovers } from "./popover.js";
 import { PresenceState, showPresence } from "./presence.js";
@@ -112,7 +114,7 @@ class ChatApp {
       myName: this.user.display_name || this.me,
       permissions: () => ({ can: this.abilities() }),
       introText: () =>
-        this.summary.direct ? text.beginningDirect(this.summary.name) : text.beginning(this.summary.name),
+        this.summary.direct ? interpolate(gettext("This is the beginning of your conversation with %(name)s."), { name: this.summary.name }) : interpolate(gettext("This is the very beginning of #%(name)s."), { name: this.summary.name }),
       lookup: (seq) => this.log.messages.get(seq),
       onNearTop: () => this.loadOlder(),
       onScrolled: () => this.markRead(),
@@ -126,7 +128,9 @@ class ChatApp {
       emoji: readJson("chat-emoji", []),
       frequent: readJson("chat-frequent-reactions", []),
       onRetry: (clientId) => this.outbox.retry(clientId),
-      onDiscard: (clientId) => this.outbox.discard(clientId),
+      onDiscard: (clientId) => this.uploads?.release(this.outbox.discard(clientId)?.attachments),
+      // The room's files are its members' alone.
+      canOpenFiles: () => this.member && !this.lostAccess,
       threads: true,
       onOpenThread: (seq, opener) => this.openThread(seq, { opener }),
       threadUnread: (seq) => this.threadUnread.get(seq) || 0,
@@ -167,6 +171,7 @@ class ChatApp {
       members: () => this.members?.all() ?? [],
       me: this.me,
     });
+    this.setUpUploads(form);
     this.composer = new Composer({
       form,
       input: form.querySelector("textarea"),
@@ -179,6 +184,7 @@ class ChatApp {
       onTyping: () => this.connection.send({ type: "typing", room: this.slug }),
       draft: new Draft({ user: this.me, room: this.slug }),
       autocomplete,
+      files: this.uploads,
     });
     const attention = () => this.markRead();
     window.addEventListener("focus", attention);
@@ -209,7 +215,8 @@ class ChatApp {
         onReact: (seq, emoji) => this.connection.send({ type: "react", room, seq, emoji }) || this.offline(),
         onUnreact: (seq, emoji) => this.connection.send({ type: "unreact", room, seq, emoji }) || this.offline(),
         onRetry: (clientId) => this.outbox.retry(clientId),
-        onDiscard: (clientId) => this.outbox.discard(clientId),
+        onDiscard: (clientId) => this.uploads?.release(this.outbox.discard(clientId)?.attachments),
+        canOpenFiles: () => this.member && !this.lostAccess,
       },
       pending: (parentSeq) => this.outbox.forRoom(room).filter((entry) => entry.parent_seq === parentSeq),
       onReply: (body, parentSeq, alsoToRoom) => this.sendReply(body, parentSeq, alsoToRoom),
@@ -234,6 +241,68 @@ class ChatApp {
     // A reply shown in the room (also sent to it) opens its thread.
     const parentSeq = message && isReply(message) ? message.parent_seq : seq;
     this.threads.open(parentSeq, { opener, focusSeq, root: this.log.messages.get(parentSeq) ?? null });
+  }
+
+  /** Files: the attach button, drag and drop over the room, paste into the composer (attachments.js). */
+  setUpUploads(form) {
+    const uploadUrl = this.root.dataset.uploadUrl;
+    this.tray = new UploadTray({
+      list: document.getElementById("upload-tray"),
+      live: document.getElementById("upload-status"),
+      onRemove: (key) => this.uploads.remove(key),
+    });
+    this.uploads = new Uploads({
+      uploadUrl: (clientId) => `${uploadUrl}?client_id=${encodeURIComponent(clientId)}`,
+      discardUrl: (id) => `${uploadUrl}${id}/`,
+      csrfToken: form.querySelector("[name=csrfmiddlewaretoken]")?.value || "",
+      limits: readJson("chat-upload-limits", { maxFile: 0, maxMessage: 0, maxFiles: 0 }),
+      newClientId,
+      onChange: (items, said) => {
+        this.tray.render(items, said);
+        this.composer?.update();
+      },
+    });
+    this.attachButton = form.querySelector("[data-testid=attach]");
+    const input = form.querySelector("input[type=file]");
+    this.attachButton.addEventListener("click", () => input.click());
+    input.addEventListener("change", () => {
+      this.attach([...input.files]);
+      input.value = "";
+    });
+    form.querySelector("textarea").addEventListener("paste", (event) => {
+      const files = filesFrom(event.clipboardData);
+      if (!files.length) return;
+      // A picture copied from a page comes with its markup too: the picture is what was meant.
+      if (!event.clipboardData.types.includes("text/plain")) event.preventDefault();
+      this.attach(files);
+    });
+    const main = document.getElementById("main");
+    const dropZone = document.getElementById("drop-zone");
+    main.addEventListener("dragover", (event) => {
+      if (!dragHasFiles(event.dataTransfer) || !this.abilities().includes("upload")) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "copy";
+      dropZone.hidden = false;
+    });
+    main.addEventListener("dragleave", (event) => {
+      if (!event.relatedTarget || !main.contains(event.relatedTarget)) dropZone.hidden = true;
+    });
+    main.addEventListener("drop", (event) => {
+      dropZone.hidden = true;
+      if (!dragHasFiles(event.dataTransfer)) return;
+      event.preventDefault();
+      this.attach(filesFrom(event.dataTransfer));
+    });
+  }
+
+  attach(files) {
+    if (!files.length) return;
+    if (!this.abilities().includes("upload")) {
+      this.toast.show(gettext("Join this room to post messages."));
+      return;
+    }
+    this.uploads.add(files);
+    this.composer.focus();
   }
 
   setUpChrome() {
@@ -402,6 +471,9 @@ class ChatApp {
         return this.onDeleted(frame);
       case "reactions_changed":
         return this.onReactionsChanged(frame);
+      case "attachments_changed":
+        if (frame.room === this.slug && this.log?.setAttachments(frame.seq, frame.attachments || [])) this.renderMessages();
+        return undefined;
       case "changes":
         return this.onChanges(frame);
       case "thread_updated":
@@ -431,9 +503,9 @@ class ChatApp {
         if (frame.room === this.slug) this.members?.remove(frame.username);
         return undefined;
       case "removed":
-        return this.onRemoved(frame.room, text.removed);
+        return this.onRemoved(frame.room, gettext("You no longer have access to this room."));
       case "left":
-        return this.onRemoved(frame.room, text.left);
+        return this.onRemoved(frame.room, gettext("You left this room."));
       case "error":
         return this.onError(frame);
       default:
@@ -456,7 +528,7 @@ class ChatApp {
       } else if (this.member) {
         // Removed while this page was offline.
         this.member = false;
-        this.lostAccess = text.removed;
+        this.lostAccess = gettext("You no longer have access to this room.");
       }
       this.applyRoomState();
     }
@@ -506,6 +578,7 @@ class ChatApp {
       author: { username: this.me, display_name: this.user.display_name || this.me },
       body: entry ? entry.body : "",
       html: "",
+      attachments: entry ? entry.attachments || [] : [],
       created_at: new Date().toISOString(),
       edited_at: null,
       deleted: false,
@@ -622,17 +695,18 @@ class ChatApp {
   // Intents ------------------------------------------------------------------
 
   send(body) {
-    this.outbox.add(this.slug, body);
+    // The files uploaded for it go with it; the tray empties for the next message.
+    this.outbox.add(this.slug, body, this.uploads.take());
     this.messages.scrollToBottom();
     this.renderMessages({ stickToBottom: true });
   }
 
   sendReply(body, parentSeq, alsoToRoom) {
-    this.outbox.add(this.slug, body, { parent_seq: parentSeq, also_to_room: alsoToRoom });
+    this.outbox.add(this.slug, body, { reply: { parent_seq: parentSeq, also_to_room: alsoToRoom } });
   }
 
   offline() {
-    this.toast.show(text.waitingForConnection);
+    this.toast.show(gettext("Waiting for connection…"));
   }
 
   /** The open room's marker follows the reader (read-marker.js). */
@@ -681,6 +755,7 @@ class ChatApp {
       composer: this.composer,
       placeholder: this.placeholder,
     });
+    if (this.attachButton) this.attachButton.hidden = !this.abilities().includes("upload");
     this.threads?.setCanWrite(canWrite);
     this.updateTitle();
   }

@@ -4,14 +4,22 @@
 // With a `draft` (see drafts.js), unsent text is kept and comes back when the
 // room is opened again. With an `autocomplete` (see mentions.js), its open list
 // takes the keys it uses (Up, Down, Enter, Tab, Escape) before the composer does.
+// With `files` (attachments.js's Uploads), a message may be only files, and it
+// waits until they are uploaded.
 
-import { text } from "./format.js";
+import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
 
 const TYPING_EVERY_MS = 3000;
 const WARN_WITHIN = 200;
 
+function charactersLeft(left) {
+  return interpolate(ngettext("%(count)s character left", "%(count)s characters left", left), {
+    count: formatNumber(left),
+  });
+}
+
 export class Composer {
-  constructor({ form, input, button, counter, maxLength, onSend, onTyping, onEditLast = () => false, draft = null, autocomplete = null }) {
+  constructor({ form, input, button, counter, maxLength, onSend, onTyping, onEditLast = () => false, draft = null, autocomplete = null, files = null }) {
     this.form = form;
     this.input = input;
     this.button = button;
@@ -22,6 +30,7 @@ export class Composer {
     this.onEditLast = onEditLast;
     this.draft = draft;
     this.autocomplete = autocomplete;
+    this.files = files;
     this.enabled = true;
     this.lastTyping = 0;
     form.addEventListener("submit", (event) => {
@@ -31,7 +40,9 @@ export class Composer {
     input.addEventListener("keydown", (event) => {
       if (this.autocomplete?.keydown(event)) return;
       if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
-        if (event.isComposing) return;
+        // Enter while an input method composes (pinyin, kana) picks its candidate: it
+        // is the input method's, not a send. Safari tells so by keyCode 229 alone.
+        if (event.isComposing || event.keyCode === 229) return;
         event.preventDefault();
         this.submit();
       } else if (event.key === "ArrowUp" && this.wantsEditLast(event)) {
@@ -57,13 +68,21 @@ export class Composer {
   submit() {
     if (!this.enabled) return;
     const body = this.input.value;
-    if (!body.trim() || this.length() > this.maxLength) return;
+    if (this.files?.busy()) {
+      this.counter.textContent = gettext("Wait until the files are uploaded.");
+      return;
+    }
+    if ((!body.trim() && !this.hasFiles()) || this.length() > this.maxLength) return;
     this.onSend(body);
     this.draft?.clear();
     this.input.value = "";
     this.lastTyping = 0;
     this.update();
     this.input.focus();
+  }
+
+  hasFiles() {
+    return Boolean(this.files && this.files.ready().length);
   }
 
   wantsEditLast(event) {
@@ -87,12 +106,16 @@ export class Composer {
   update() {
     const length = this.length();
     const over = length > this.maxLength;
-    if (over) this.counter.textContent = text.tooLong(length, this.maxLength);
-    else if (length > this.maxLength - WARN_WITHIN) this.counter.textContent = text.charactersLeft(this.maxLength - length);
+    if (over) this.counter.textContent = interpolate(gettext("Too long: %(length)s / %(max)s characters"), {
+        length: formatNumber(length),
+        max: formatNumber(this.maxLength),
+      });
+    else if (length > this.maxLength - WARN_WITHIN) this.counter.textContent = charactersLeft(this.maxLength - length);
     else this.counter.textContent = "";
     this.counter.classList.toggle("is-error", over);
     this.input.setAttribute("aria-invalid", over ? "true" : "false");
-    this.button.disabled = !this.enabled || over || !this.input.value.trim();
+    const empty = !this.input.value.trim() && !this.hasFiles();
+    this.button.disabled = !this.enabled || over || empty || Boolean(this.files?.busy());
     this.autosize();
   }
 

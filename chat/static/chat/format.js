@@ -1,118 +1,41 @@
-// Small helpers shared by the views: local times, day labels, avatars, and
-// the page's user-facing strings in one place.
+// Small helpers shared by the views: times and days in the page's language,
+// avatars, and building elements. The page's strings come from i18n.js.
 
-export const text = {
-  connecting: "Connecting…",
-  online: "Connected",
-  reconnecting: "Reconnecting…",
-  retryNow: "Retry now",
-  unauthorized: "Signed out. Taking you to the login page…",
-  replaced: "Disconnected: you have this chat open in too many tabs.",
-  useHere: "Use here",
-  offline: "You're offline.",
-  reconnectingIn: (seconds) => `Reconnecting in ${seconds} s…`,
-  switcherTitle: "Switch to a room",
-  switcherPlaceholder: "Find a room by name",
-  switcherRooms: "Rooms",
-  switcherEmpty: "No room matches.",
-  switcherHint: "↑ ↓ to move · Enter to open · Esc to close",
-  currentRoom: "current",
-  edited: "(edited)",
-  deleted: "message deleted",
-  edit: "Edit",
-  delete: "Delete",
-  messageActions: "Message actions",
-  save: "Save",
-  cancel: "Cancel",
-  retry: "Retry",
-  discard: "Discard",
-  confirmDelete: "Delete this message? It will show as deleted for everyone.",
-  sending: "Sending…",
-  waitingForConnection: "Waiting for connection…",
-  retrying: (seconds) => `Sending too fast; retrying in ${seconds} s…`,
-  retryingSoon: "Retrying shortly…",
-  notSent: (reason) => `Not sent: ${reason}`,
-  loadingOlder: "Loading older messages…",
-  beginning: (name) => `This is the very beginning of #${name}.`,
-  beginningDirect: (name) => `This is the beginning of your conversation with ${name}.`,
-  tooLong: (length, max) => `Too long: ${length.toLocaleString()} / ${max.toLocaleString()} characters`,
-  charactersLeft: (left) => `${left.toLocaleString()} characters left`,
-  archived: "This room is archived and read-only.",
-  removed: "You no longer have access to this room.",
-  admin: "admin",
-  bot: "bot",
-  notificationTitle: (author, room) => `${author} in #${room}`,
-  mute: "Mute",
-  unmute: "Unmute",
-  muted: "Muted",
-  userOnline: "Online",
-  userOffline: "Offline",
-  members: (n) => (n === 1 ? "1 member" : `${n.toLocaleString()} members`),
-  left: "You left this room.",
-  notMember: "Join this room to post messages.",
-  typingOne: (a) => `${a} is typing…`,
-  typingTwo: (a, b) => `${a} and ${b} are typing…`,
-  typingMany: "Several people are typing…",
-  unread: (n) => `${n} unread`,
-  mentions: (n) => (n === 1 ? "1 mention" : `${n.toLocaleString()} mentions`),
-  mentionBadge: (n) => `@${n.toLocaleString()}`,
-  mentionList: "People to mention",
-  // The tab's title: unread messages, and the mentions among them apart.
-  titleUnread: (n) => `(${n.toLocaleString()})`,
-  titleMentions: (n) => `@${n.toLocaleString()}`,
-  noRooms: "No rooms yet.",
-  noDirect: "No conversations yet.",
-  newMessages: "New messages",
-  system: "System",
-  today: "Today",
-  yesterday: "Yesterday",
-  // Reactions (reactions.js)
-  reactions: "Reactions",
-  addReaction: "Add reaction",
-  reactionCount: (emoji, n) => (n === 1 ? `${emoji} 1 reaction` : `${emoji} ${n.toLocaleString()} reactions`),
-  reactedWith: (who, emoji) => `${who} reacted with ${emoji}`,
-  // "Alice", "Alice and Bob", "Alice, Bob and Carol", "Alice, Bob and 3 others".
-  nameList: (names, others = 0) => {
-    const shown = others > 0 ? [...names, others === 1 ? "1 other" : `${others.toLocaleString()} others`] : names;
-    if (shown.length <= 1) return shown.join("");
-    return `${shown.slice(0, -1).join(", ")} and ${shown[shown.length - 1]}`;
-  },
-  emojiSearch: "Search emoji",
-  emojiList: "Emoji",
-  emojiNone: "No emoji found.",
-  // Threads (threads.js)
-  replyInThread: "Reply in thread",
-  replies: (n) => (n === 1 ? "1 reply" : `${n.toLocaleString()} replies`),
-  unreadReplies: (n) => (n === 1 ? "1 unread reply" : `${n.toLocaleString()} unread replies`),
-  lastReply: (time) => `Last reply ${time}`,
-  viewThread: "View thread",
-  repliedInThread: "Replied in a thread",
-  alsoSentToRoom: "Also sent to the room",
-  threadGone: "This thread is not there (any more).",
-};
+import { formatNumber, gettext, interpolate, ngettext, pageLanguage } from "./i18n.js";
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
-const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric" });
-const dayWithYearFormat = new Intl.DateTimeFormat(undefined, {
-  weekday: "long",
-  year: "numeric",
-  month: "long",
-  day: "numeric",
-});
+const formats = new Map(); // "language|options" -> Intl.DateTimeFormat
+
+function dateFormat(options) {
+  const language = pageLanguage();
+  const key = `${language}|${JSON.stringify(options)}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(language, options);
+    formats.set(key, format);
+  }
+  return format;
+}
+
+const TIME = { hour: "numeric", minute: "2-digit" };
+const FULL = { dateStyle: "full", timeStyle: "medium" };
+const DAY = { weekday: "long", month: "long", day: "numeric" };
+const DAY_WITH_YEAR = { weekday: "long", year: "numeric", month: "long", day: "numeric" };
+const DATE = { month: "short", day: "numeric" };
+const DATE_WITH_YEAR = { year: "numeric", month: "short", day: "numeric" };
 
 export function parseTime(value) {
   const date = value ? new Date(value) : new Date();
   return Number.isNaN(date.getTime()) ? new Date() : date;
 }
 
+/** The time of day as the page's language writes it: "2:03 PM", "14:03". */
 export function shortTime(date) {
-  return timeFormat.format(date);
+  return dateFormat(TIME).format(date);
 }
 
 /** Hours and minutes only (no AM/PM), for the narrow gutter of a grouped message. */
 export function gutterTime(date) {
-  return timeFormat
+  return dateFormat(TIME)
     .formatToParts(date)
     .filter((part) => part.type !== "dayPeriod")
     .map((part) => part.value)
@@ -121,19 +44,42 @@ export function gutterTime(date) {
 }
 
 export function fullTime(date) {
-  return fullFormat.format(date);
+  return dateFormat(FULL).format(date);
 }
 
 export function dayKey(date) {
   return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
 }
 
-export function dayLabel(date, now = new Date()) {
-  if (dayKey(date) === dayKey(now)) return text.today;
+/** How many days ``date`` is after ``now`` by the calendar (-1: yesterday), or null beyond a day. */
+function daysFrom(date, now) {
+  if (dayKey(date) === dayKey(now)) return 0;
   const yesterday = new Date(now);
   yesterday.setDate(now.getDate() - 1);
-  if (dayKey(date) === dayKey(yesterday)) return text.yesterday;
-  return (date.getFullYear() === now.getFullYear() ? dayFormat : dayWithYearFormat).format(date);
+  return dayKey(date) === dayKey(yesterday) ? -1 : null;
+}
+
+/** "Today", "Yesterday" ("今天", "昨天"): Intl's words, the first letter upper-cased for a label. */
+function relativeDay(days) {
+  const language = pageLanguage();
+  const word = new Intl.RelativeTimeFormat(language, { numeric: "auto" }).format(days, "day");
+  return word.charAt(0).toLocaleUpperCase(language) + word.slice(1);
+}
+
+/** A day divider's label: Today, Yesterday, else the weekday and date (the year if another). */
+export function dayLabel(date, now = new Date()) {
+  const days = daysFrom(date, now);
+  if (days !== null) return relativeDay(days);
+  return dateFormat(date.getFullYear() === now.getFullYear() ? DAY : DAY_WITH_YEAR).format(date);
+}
+
+/** A moment, briefly: "Today 2:03 PM", "Yesterday 2:03 PM" ("昨天 14:03"), else its date and time. */
+export function when(date, now = new Date()) {
+  const days = daysFrom(date, now);
+  const time = shortTime(date);
+  if (days !== null) return `${relativeDay(days)} ${time}`;
+  const day = dateFormat(date.getFullYear() === now.getFullYear() ? DATE : DATE_WITH_YEAR).format(date);
+  return `${day} ${time}`;
 }
 
 /** A stable hue for a username, so each person keeps their avatar colour. */
@@ -195,4 +141,30 @@ export function avatar(name, username, size = "") {
   node.textContent = initialsFor(name || username);
   node.style.setProperty("--avatar-hue", String(hueFor(username || name)));
   return node;
+}
+
+/** A size for people: "820 bytes", "12.5 KB", "3.4 MB" (powers of 1,024, as the server says them). */
+export function formatSize(bytes) {
+  if (bytes < 1024) return interpolate(ngettext("%(count)s byte", "%(count)s bytes", bytes), { count: formatNumber(bytes) });
+  const units = [gettext("KB"), gettext("MB"), gettext("GB")];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const number = value.toLocaleString(pageLanguage(), { maximumFractionDigits: 1 });
+  return interpolate(gettext("%(number)s %(unit)s"), { number, unit: units[unit] });
+}
+
+/** A thread's replies: "1 reply", "3 replies" (threads.js). */
+export function repliesText(count) {
+  return interpolate(ngettext("%(count)s reply", "%(count)s replies", count), { count: formatNumber(count) });
+}
+
+/** The replies one has not read: "1 unread reply", "3 unread replies". */
+export function unreadRepliesText(count) {
+  return interpolate(ngettext("%(count)s unread reply", "%(count)s unread replies", count), {
+    count: formatNumber(count),
+  });
 }

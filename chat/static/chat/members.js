@@ -1,7 +1,13 @@
 // The open room's member list (the popover in the room header), kept live by the
 // server's member_joined and member_left frames.
 
-import { el, hueFor, initialsFor, text } from "./format.js";
+import { el, hueFor, initialsFor } from "./format.js";
+import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
+
+/** "3 members": the member list's count. */
+export function memberCount(count) {
+  return interpolate(ngettext("%(count)s member", "%(count)s members", count), { count: formatNumber(count) });
+}
 
 export class MemberList {
   constructor(root) {
@@ -26,8 +32,8 @@ export class MemberList {
       avatar,
       el("span", { className: "member__name", text: shown }),
       el("span", { className: "member__username", text: `@${member.username}` }),
-      member.bot ? el("span", { className: "tag tag--bot", text: text.bot }) : null,
-      member.role === "admin" ? el("span", { className: "tag", text: text.admin }) : null,
+      member.bot ? el("span", { className: "tag tag--bot", text: gettext("bot") }) : null,
+      member.role === "admin" ? el("span", { className: "tag", text: gettext("admin") }) : null,
     );
     const after = [...this.list.children].find(
       (node) => (node.querySelector(".member__name")?.textContent ?? "").localeCompare(shown) > 0,
@@ -55,6 +61,6 @@ export class MemberList {
   }
 
   updateCount() {
-    if (this.count && this.list) this.count.textContent = text.members(this.list.children.length);
+    if (this.count && this.list) this.count.textContent = memberCount(this.list.children.length);
   }
 }

@@ -5,12 +5,18 @@
 // list is open it takes those keys before the composer does (see composer.js).
 // The server decides who is mentioned; this only helps to type the name.
 
-import { el, text } from "./format.js";
+import { el } from "./format.js";
+import { formatNumber, gettext } from "./i18n.js";
 
 const LIMIT = 8;
+// Letters of the scripts written without spaces between words (chat/rendering.py's
+// NO_SPACE_LETTERS): a word may start after any of them.
+const NO_SPACE = "\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}\\p{sc=Bopomofo}\\p{sc=Thai}\\p{sc=Lao}\\p{sc=Khmer}\\p{sc=Myanmar}";
+const NO_SPACE_LETTER = new RegExp(`[${NO_SPACE}]`, "u");
 // What may follow "@" in a mention being typed: the server's username characters
-// (letters, digits and . + - _), less "@", which would start an e-mail address.
-const TYPED_MENTION = /(?:^|[^\p{L}\p{N}_@])@([\p{L}\p{N}_.+-]{0,150})$/u;
+// (letters, digits and . + - _), less "@", which would start an e-mail address. The
+// "@" starts a word, or follows a letter of a script written without spaces ("你好@").
+const TYPED_MENTION = new RegExp(`(?:^|[^\\p{L}\\p{N}_@]|[${NO_SPACE}])@([\\p{L}\\p{N}_.+-]{0,150})$`, "u");
 
 /**
  * The mention being typed at `caret` in `value`: {start, query}, where `start` is the
@@ -25,12 +31,15 @@ export function mentionAt(value, caret) {
 
 /**
  * The members (`{username, display_name}`) that `query` names: its start is the start
- * of their username, of their display name, or of a word of it, ignoring case. Those
- * whose username starts with it come first, then by shown name; `exclude` (my own
- * username) is left out, and at most `limit` are returned.
+ * of their username, of their display name, or of a word of it, ignoring case; a query
+ * that starts with a letter of a script written without spaces ("伟") may be anywhere
+ * in the name ("张伟"), as a word may start at any letter there. Those whose username
+ * starts with it come first, then by shown name; `exclude` (my own username) is left
+ * out, and at most `limit` are returned.
  */
 export function matchMembers(members, query, { exclude = "", limit = LIMIT } = {}) {
   const folded = query.toLocaleLowerCase();
+  const anywhere = NO_SPACE_LETTER.test(folded.charAt(0));
   const found = [];
   for (const member of members) {
     if (member.username === exclude) continue;
@@ -40,7 +49,7 @@ export function matchMembers(members, query, { exclude = "", limit = LIMIT } = {
       .toLocaleLowerCase()
       .split(/\s+/)
       .concat(shown.toLocaleLowerCase())
-      .some((word) => word.startsWith(folded));
+      .some((word) => (anywhere ? word.includes(folded) : word.startsWith(folded)));
     if (byUsername || byName) found.push({ member, rank: byUsername ? 0 : 1, shown });
   }
   found.sort(
@@ -63,7 +72,7 @@ export function markOwnMentions(root, me) {
 
 /** The tab's title: "@2 (5) #general · Chat" for 5 unread messages, 2 of them mentioning me. */
 export function titleWith(base, unread, mentions) {
-  const marks = [mentions ? text.titleMentions(mentions) : "", unread ? text.titleUnread(unread) : ""];
+  const marks = [mentions ? `@${formatNumber(mentions)}` : "", unread ? `(${formatNumber(unread)})` : ""];
   return [...marks.filter(Boolean), base].join(" ");
 }
 
@@ -85,7 +94,7 @@ export class MentionAutocomplete {
     lists += 1;
     this.list = el("ul", {
       className: "mention-picker",
-      attrs: { id: `mention-list-${lists}`, role: "listbox", "aria-label": text.mentionList },
+      attrs: { id: `mention-list-${lists}`, role: "listbox", "aria-label": gettext("People to mention") },
       dataset: { testid: "mention-list" },
     });
     this.list.hidden = true;

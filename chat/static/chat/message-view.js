@@ -2,10 +2,24 @@
 // followed by the user's pending sends. User text goes in with textContent;
 // the only HTML inserted is a message's `html`, which the server sanitized.
 
-import { avatar, dayKey, dayLabel, el, fullTime, gutterTime, icon, parseTime, shortTime, text } from "./format.js";
+import {
+  avatar,
+  dayKey,
+  dayLabel,
+  el,
+  fullTime,
+  gutterTime,
+  icon,
+  parseTime,
+  repliesText,
+  shortTime,
+  unreadRepliesText,
+} from "./format.js";
+import { formatNumber, gettext, interpolate } from "./i18n.js";
 import { markOwnMentions } from "./mentions.js";
 import { Popovers } from "./popover.js";
-import { ReactionPicker, emojiChoices, reactionToggle, whoReacted } from "./reactions.js";
+import { ReactionPicker, emojiChoices, reactionCount, reactionToggle, whoReacted } from "./reactions.js";
+import { ImageViewer, attachmentList } from "./attachments.js";
 
 // Messages by the same person within this long read as one block.
 const GROUP_WINDOW_MS = 5 * 60 * 1000;
@@ -17,6 +31,23 @@ const UNREAD_MARGIN_PX = 8;
 // chat.css hides them and a tap on the message opens them as a menu.
 const NO_HOVER = "(hover: none)";
 
+// What a system note says, by its event's kind (chat/notes.py): the event names who,
+// and the sentence is the page's language's.
+const NOTES = {
+  joined: () => gettext("%(name)s joined."),
+  left: () => gettext("%(name)s left."),
+  added: () => gettext("%(name)s was added."),
+  removed: () => gettext("%(name)s was removed."),
+};
+
+/** The text of a system note's `event` in the page's language; "" for none, or a kind unknown here. */
+export function noteText(event) {
+  const sentence = event && Object.prototype.hasOwnProperty.call(NOTES, event.kind) ? NOTES[event.kind] : null;
+  const user = (event && event.user) || {};
+  const name = user.display_name || user.username || "";
+  return sentence && name ? interpolate(sentence(), { name }) : "";
+}
+
 export class MessageListView {
   /**
    * options: scroller, list, pendingList, historyStatus, jumpButton (elements);
@@ -27,6 +58,7 @@ export class MessageListView {
    * onReact(seq, emoji); onUnreact(seq, emoji); nameFor(username) -> the name to show (who reacted);
    * emoji (the server's [shortcode, emoji] pairs) and frequent (the user's most used emoji), for the picker;
    * popovers (optional: the page's Popovers, so the actions menu closes like the others);
+   * canOpenFiles() (optional: whether the user may download the room's files, i.e. is a member);
    * threads: show each thread's summary under its first message, and offer "Reply in thread"
    * (the room's main list; threads.js); onOpenThread(seq, opener): open the thread of message seq;
    * threadUnread(seq): my unread replies in the thread of message seq, as last heard;
@@ -39,11 +71,13 @@ export class MessageListView {
     this.nameFor = (username) => username;
     this.emoji = [];
     this.frequent = [];
+    this.canOpenFiles = () => true;
     this.threads = false;
     this.onOpenThread = () => {};
     this.threadUnread = () => 0;
     this.idPrefix = "msg-";
     Object.assign(this, options);
+    this.viewer = null; // made when a picture is first opened
     this.elements = new Map(); // seq -> element
     this.pendingElements = new Map(); // client_id -> element
     this.editing = null; // seq being edited
@@ -193,8 +227,10 @@ export class MessageListView {
 
     if (system) {
       const body = el("span", { className: "msg__body" });
-      if (message.deleted) body.textContent = text.deleted;
-      else body.innerHTML = message.html; // server-sanitized
+      const note = noteText(message.event);
+      if (message.deleted) body.textContent = gettext("message deleted");
+      else if (note) body.textContent = note; // in the page's language
+      else body.innerHTML = message.html; // server-sanitized: a note from a newer server, in the site's language
       article.append(el("div", { className: "msg__gutter" }), el("div", { className: "msg__main" }, body, " ", time));
       return article;
     }
@@ -209,12 +245,12 @@ export class MessageListView {
         dataset: { testid: "message-author" },
         attrs: { title: `@${message.author.username}` },
       }),
-      message.author.bot ? el("span", { className: "tag tag--bot", text: text.bot }) : null,
+      message.author.bot ? el("span", { className: "tag tag--bot", text: gettext("bot") }) : null,
       time,
     );
     const body = el("div", { className: "msg__body", dataset: { testid: "message-body" } });
     if (message.deleted) {
-      body.append(el("span", { className: "msg__tombstone", text: text.deleted, dataset: { testid: "tombstone" } }));
+      body.append(el("span", { className: "msg__tombstone", text: gettext("message deleted"), dataset: { testid: "tombstone" } }));
     } else if (message.provisional) {
       body.textContent = message.body;
     } else {
@@ -227,7 +263,7 @@ export class MessageListView {
         " ",
         el("span", {
           className: "msg__edited",
-          text: text.edited,
+          text: gettext("(edited)"),
           dataset: { testid: "edited" },
           attrs: { title: fullTime(parseTime(message.edited_at)) },
         }),
@@ -239,9 +275,21 @@ export class MessageListView {
       avatar(name, message.author.username),
       el("time", { className: "msg__gutter-time", text: gutterTime(created), attrs: { "aria-hidden": "true" } }),
     );
+    const files = message.deleted ? null : attachmentList(message.attachments, { canOpen: this.canOpenFiles() });
+    // A message of files alone has no text to show.
+    if (!message.deleted && !message.body && files) body.hidden = true;
     article.append(
       gutter,
-      el("div", { className: "msg__main" }, this.threadLabel(message), meta, body, this.reactionsRow(message, perms), this.threadRow(message)),
+      el(
+        "div",
+        { className: "msg__main" },
+        this.threadLabel(message),
+        meta,
+        body,
+        files,
+        this.reactionsRow(message, perms),
+        this.threadRow(message),
+      ),
     );
 
     const actions = messageActions(message, mine, perms, this.threads);
@@ -278,10 +326,12 @@ export class MessageListView {
     const repliers = (message.repliers || []).map((username) => avatar(this.nameFor(username), username));
     const parts = [
       el("span", { className: "thread-summary__avatars", attrs: { "aria-hidden": "true" } }, ...repliers),
-      el("span", { className: "thread-summary__count", text: text.replies(count) }),
-      unread ? el("span", { className: "badge thread-summary__unread", text: String(unread), attrs: { "aria-label": text.unreadReplies(unread) } }) : null,
+      el("span", { className: "thread-summary__count", text: repliesText(count) }),
+      unread
+        ? el("span", { className: "badge thread-summary__unread", text: formatNumber(unread), attrs: { "aria-label": unreadRepliesText(unread) } })
+        : null,
       message.last_reply_at
-        ? el("span", { className: "thread-summary__when", text: text.lastReply(shortTime(parseTime(message.last_reply_at))) })
+        ? el("span", { className: "thread-summary__when", text: interpolate(gettext("Last reply %(time)s"), { time: shortTime(parseTime(message.last_reply_at)) }) })
         : null,
     ];
     return el(
@@ -289,7 +339,7 @@ export class MessageListView {
       {
         className: "thread-summary",
         dataset: { action: "open-thread", thread: String(message.seq), testid: "thread-summary" },
-        attrs: { type: "button", title: text.viewThread },
+        attrs: { type: "button", title: gettext("View thread") },
       },
       ...parts,
     );
@@ -306,11 +356,11 @@ export class MessageListView {
   threadLabel(message) {
     if (message.parent_seq == null) return null;
     if (!this.threads) {
-      return message.also_to_room ? el("span", { className: "msg__thread-label", text: text.alsoSentToRoom }) : null;
+      return message.also_to_room ? el("span", { className: "msg__thread-label", text: gettext("Also sent to the room") }) : null;
     }
     return el("button", {
       className: "link-button msg__thread-label",
-      text: text.repliedInThread,
+      text: gettext("Replied in a thread"),
       dataset: { action: "open-thread", thread: String(message.parent_seq), testid: "reply-thread-link" },
       attrs: { type: "button" },
     });
@@ -330,7 +380,10 @@ export class MessageListView {
         el("span", { className: "reaction__count", text: String(reaction.count), attrs: { "aria-hidden": "true" } }),
       ];
       if (!canReact) {
-        const said = `${text.reactionCount(reaction.emoji, reaction.count)}: ${who}`;
+        const said = interpolate(gettext("%(reactions)s: %(names)s"), {
+          reactions: reactionCount(reaction.emoji, reaction.count),
+          names: who,
+        });
         return el(
           "span",
           {
@@ -352,7 +405,7 @@ export class MessageListView {
           attrs: {
             type: "button",
             "aria-pressed": String(mine),
-            "aria-label": text.reactionCount(reaction.emoji, reaction.count),
+            "aria-label": reactionCount(reaction.emoji, reaction.count),
             title: who,
           },
         },
@@ -361,7 +414,7 @@ export class MessageListView {
     });
     return el(
       "div",
-      { className: "reactions", dataset: { testid: "reactions" }, attrs: { role: "group", "aria-label": text.reactions } },
+      { className: "reactions", dataset: { testid: "reactions" }, attrs: { role: "group", "aria-label": gettext("Reactions") } },
       ...items,
     );
   }
@@ -406,7 +459,7 @@ export class MessageListView {
       }
     }
     for (const entry of pending) {
-      const key = `${entry.state}|${entry.error}|${online}`;
+      const key = `${entry.state}|${entry.error}|${online}|${(entry.attachments || []).length}`;
       let element = this.pendingElements.get(entry.client_id);
       if (!element || element.dataset.key !== key) {
         const fresh = this.buildPending(entry, online);
@@ -431,20 +484,20 @@ export class MessageListView {
       dataset: { testid: "pending-message", clientId: entry.client_id, state: entry.state },
     });
     let status;
-    if (failed) status = text.notSent(entry.error);
+    if (failed) status = interpolate(gettext("Not sent: %(reason)s"), { reason: entry.error });
     else if (entry.state === "waiting") {
       const seconds = Math.max(1, Math.ceil(((entry.retryAt || Date.now()) - Date.now()) / 1000));
-      status = entry.retryAt ? text.retrying(seconds) : text.retryingSoon;
-    } else status = online ? text.sending : text.waitingForConnection;
+      status = entry.retryAt ? interpolate(gettext("Sending too fast; retrying in %(seconds)s s…"), { seconds: formatNumber(seconds) }) : gettext("Retrying shortly…");
+    } else status = online ? gettext("Sending…") : gettext("Waiting for connection…");
     const statusLine = el("div", { className: "msg__status", text: status, dataset: { testid: "pending-status" } });
     if (failed) {
       statusLine.append(
         " ",
-        el("button", { className: "link-button", text: text.retry, attrs: { type: "button" }, dataset: { action: "retry" } }),
+        el("button", { className: "link-button", text: gettext("Retry"), attrs: { type: "button" }, dataset: { action: "retry" } }),
         " · ",
         el("button", {
           className: "link-button",
-          text: text.discard,
+          text: gettext("Discard"),
           attrs: { type: "button" },
           dataset: { action: "discard", testid: "discard" },
         }),
@@ -456,7 +509,8 @@ export class MessageListView {
         "div",
         { className: "msg__main" },
         el("div", { className: "msg__meta" }, el("span", { className: "msg__author", text: this.myName })),
-        el("div", { className: "msg__body", text: entry.body, dataset: { testid: "message-body" } }),
+        el("div", { className: "msg__body", text: entry.body, dataset: { testid: "message-body" }, attrs: { hidden: !entry.body } }),
+        attachmentList(entry.attachments, { canOpen: true }),
         statusLine,
       ),
     );
@@ -470,7 +524,7 @@ export class MessageListView {
     else if (log.hasMoreBefore) state = "more";
     if (status.dataset.state === state) return;
     status.dataset.state = state;
-    status.textContent = state === "loading" ? text.loadingOlder : state === "beginning" ? this.introText() : "";
+    status.textContent = state === "loading" ? gettext("Loading older messages…") : state === "beginning" ? this.introText() : "";
     status.hidden = state === "more";
   }
 
@@ -487,6 +541,11 @@ export class MessageListView {
     const seq = Number(article.dataset.seq);
     const action = button.dataset.action;
     if (this.actionMenu && this.actionMenu.contains(button)) this.closeActionMenu();
+    if (action === "open-image") {
+      this.viewer ??= new ImageViewer(this.list.ownerDocument);
+      this.viewer.open(button.dataset.url, button.dataset.name);
+      return;
+    }
     if (action === "open-thread" || action === "reply-in-thread") {
       const message = this.lookup(seq);
       const thread = button.dataset.thread ? Number(button.dataset.thread) : message?.parent_seq ?? seq;
@@ -573,7 +632,7 @@ export class MessageListView {
     );
     const menu = el(
       "div",
-      { className: "msg__menu", dataset: { testid: "message-menu" }, attrs: { role: "menu", "aria-label": text.messageActions } },
+      { className: "msg__menu", dataset: { testid: "message-menu" }, attrs: { role: "menu", "aria-label": gettext("Message actions") } },
       ...items,
     );
     menu.addEventListener("keydown", (event) => moveWithinMenu(event, items));
@@ -601,6 +660,11 @@ export class MessageListView {
     const button = event.target.closest("button[data-action]");
     const article = button && button.closest("article[data-client-id]");
     if (!article) return;
+    if (button.dataset.action === "open-image") {
+      this.viewer ??= new ImageViewer(this.list.ownerDocument);
+      this.viewer.open(button.dataset.url, button.dataset.name);
+      return;
+    }
     if (button.dataset.action === "retry") this.onRetry(article.dataset.clientId);
     else if (button.dataset.action === "discard") this.onDiscard(article.dataset.clientId);
   }
@@ -625,7 +689,7 @@ export class MessageListView {
     const input = el("textarea", {
       className: "edit__input",
       dataset: { testid: "edit-input" },
-      attrs: { rows: "2", "aria-label": text.edit },
+      attrs: { rows: "2", "aria-label": gettext("Edit") },
     });
     input.value = message.body;
     const form = el(
@@ -635,10 +699,10 @@ export class MessageListView {
       el(
         "div",
         { className: "edit__buttons" },
-        el("button", { className: "button button--small", text: text.save, attrs: { type: "submit" }, dataset: { testid: "edit-save" } }),
+        el("button", { className: "button button--small", text: gettext("Save"), attrs: { type: "submit" }, dataset: { testid: "edit-save" } }),
         el("button", {
           className: "button button--small button--quiet",
-          text: text.cancel,
+          text: gettext("Cancel"),
           attrs: { type: "button" },
           dataset: { action: "cancel-edit" },
         }),
@@ -699,7 +763,7 @@ export class MessageListView {
     const promptId = `${this.idPrefix}delete-prompt-${seq}`;
     const cancel = el("button", {
       className: "button button--small button--quiet",
-      text: text.cancel,
+      text: gettext("Cancel"),
       attrs: { type: "button" },
       dataset: { action: "cancel-delete", testid: "delete-cancel" },
     });
@@ -710,13 +774,13 @@ export class MessageListView {
         dataset: { testid: "delete-confirm" },
         attrs: { role: "group", "aria-labelledby": promptId },
       },
-      el("p", { className: "confirm-delete__prompt", text: text.confirmDelete, attrs: { id: promptId } }),
+      el("p", { className: "confirm-delete__prompt", text: gettext("Delete this message? It will show as deleted for everyone."), attrs: { id: promptId } }),
       el(
         "div",
         { className: "confirm-delete__buttons" },
         el("button", {
           className: "button button--small button--danger",
-          text: text.delete,
+          text: gettext("Delete"),
           attrs: { type: "button" },
           dataset: { action: "confirm-delete", testid: "delete-confirm-button" },
         }),
@@ -803,9 +867,9 @@ export class MessageListView {
         {
           className: "unread-divider",
           dataset: { testid: "unread-divider" },
-          attrs: { role: "separator", "aria-label": text.newMessages },
+          attrs: { role: "separator", "aria-label": gettext("New messages") },
         },
-        el("span", { className: "unread-divider__label", text: text.newMessages }),
+        el("span", { className: "unread-divider__label", text: gettext("New messages") }),
       );
     }
   }
@@ -840,15 +904,15 @@ function allowedActions(message, mine, perms, threads = false) {
   if (message.deleted || message.provisional || !message.author) return [];
   const can = perms.can;
   const actions = [];
-  if (mine && can.includes("edit")) actions.push({ action: "edit", label: text.edit, danger: false });
+  if (mine && can.includes("edit")) actions.push({ action: "edit", label: gettext("Edit"), danger: false });
   if (can.includes("react")) {
-    actions.push({ action: "react-add", label: text.addReaction, danger: false, icon: "smile-plus" });
+    actions.push({ action: "react-add", label: gettext("Add reaction"), danger: false, icon: "smile-plus" });
   }
   if (threads && can.includes("send")) {
-    actions.push({ action: "reply-in-thread", label: text.replyInThread, danger: false, icon: "threads" });
+    actions.push({ action: "reply-in-thread", label: gettext("Reply in thread"), danger: false, icon: "threads" });
   }
   if ((mine && can.includes("delete")) || can.includes("delete_others")) {
-    actions.push({ action: "delete", label: text.delete, danger: true });
+    actions.push({ action: "delete", label: gettext("Delete"), danger: true });
   }
   return actions;
 }
@@ -895,6 +959,7 @@ function renderKey(message, perms, me) {
     mine,
     perms.can.join(","),
     JSON.stringify(message.reactions || []),
+    JSON.stringify((message.attachments || []).map((file) => file.id)),
     message.parent_seq ?? "",
     message.also_to_room ?? "",
     message.reply_count ?? "",

@@ -2,7 +2,7 @@
 // while this tab is hidden, unless the room is muted. The browser's permission
 // is asked for only when the user clicks "Enable notifications", never on load.
 
-import { text } from "./format.js";
+import { gettext, interpolate } from "./i18n.js";
 
 const BODY_MAX = 200;
 
@@ -17,7 +17,7 @@ export function shouldNotify({ message, room, me, hidden }) {
 /** The notification's title and body for a message in a room. */
 export function notificationFor(message, room) {
   const author = message.author.display_name || message.author.username;
-  const title = room.direct ? author : text.notificationTitle(author, room.name);
+  const title = room.direct ? author : interpolate(gettext("%(author)s in #%(room)s"), { author, room: room.name });
   const body = message.body.length > BODY_MAX ? `${message.body.slice(0, BODY_MAX - 1)}…` : message.body;
   return { title, body };
 }

@@ -2,7 +2,8 @@
 // counts down to the next try (Connection's `retryAt`) and offers to try now.
 // The status pill in the footer still shows the state; this makes it hard to miss.
 
-import { el, text } from "./format.js";
+import { el } from "./format.js";
+import { formatNumber, gettext, interpolate } from "./i18n.js";
 
 // Ticks faster than once a second, so the shown second changes on time.
 const TICK_MS = 250;
@@ -17,7 +18,7 @@ export class OfflineBanner {
     this.countdown = el("span", { dataset: { testid: "offline-countdown" }, attrs: { "aria-live": "off" } });
     this.button = el("button", {
       className: "button button--small button--secondary",
-      text: text.retryNow,
+      text: gettext("Retry now"),
       attrs: { type: "button" },
       dataset: { testid: "offline-retry" },
     });
@@ -27,7 +28,7 @@ export class OfflineBanner {
     this.element = el(
       "div",
       { className: "offline-banner", attrs: { role: "status" }, dataset: { testid: "offline-banner" } },
-      el("span", { className: "offline-banner__text" }, el("strong", { text: text.offline }), " ", this.countdown),
+      el("span", { className: "offline-banner__text" }, el("strong", { text: gettext("You're offline.") }), " ", this.countdown),
       this.button,
     );
     this.element.hidden = true;
@@ -51,7 +52,7 @@ export class OfflineBanner {
 
   tick() {
     const seconds = this.retryAt ? Math.ceil((this.retryAt - Date.now()) / 1000) : 0;
-    const label = seconds > 0 ? text.reconnectingIn(seconds) : text.reconnecting;
+    const label = seconds > 0 ? interpolate(gettext("Reconnecting in %(seconds)s s…"), { seconds: formatNumber(seconds) }) : gettext("Reconnecting…");
     if (this.countdown.textContent !== label) this.countdown.textContent = label;
   }
 

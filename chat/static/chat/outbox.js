@@ -5,6 +5,11 @@
 // repeated client_id with the same ack. Entries survive a reload of the tab
 // through sessionStorage.
 //
+// A message with files names them (`attachments`, the ids of uploads made
+// before: attachments.js), and keeps their ATTACHMENT objects to show while it
+// waits; its files are uploaded before it is added, so sending it again never
+// uploads anything twice.
+//
 // They go out one at a time, oldest first, and the next only after the
 // server has answered the one before: a message refused for now (rate_limited,
 // unavailable) holds back the ones typed after it, because if those were on the
@@ -18,7 +23,7 @@ const UNAVAILABLE_RETRY_MS = 3000;
 // resend from arriving just before the token it waits for.
 const RATE_LIMIT_MARGIN_MS = 50;
 
-function newClientId() {
+export function newClientId() {
   if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
   // Pages served over plain http to a non-local host have no randomUUID.
   const bytes = new Uint8Array(16);
@@ -41,9 +46,20 @@ export class Outbox {
     this.restore();
   }
 
-  /** A message to send; ``reply``: {parent_seq, also_to_room} for a reply in a thread. */
-  add(room, body, reply = null) {
-    const entry = { client_id: newClientId(), room, body, state: "queued", error: "", createdAt: Date.now() };
+  /**
+   * Queue a message; ``clientId`` and ``attachments`` (ATTACHMENT objects) when files go
+   * with it; ``reply``: {parent_seq, also_to_room} for a reply in a thread.
+   */
+  add(room, body, { clientId = "", attachments = [], reply = null } = {}) {
+    const entry = {
+      client_id: clientId || newClientId(),
+      room,
+      body,
+      attachments,
+      state: "queued",
+      error: "",
+      createdAt: Date.now(),
+    };
     if (reply) Object.assign(entry, { parent_seq: reply.parent_seq, also_to_room: Boolean(reply.also_to_room) });
     this.entries.set(entry.client_id, entry);
     this.sendNext();
@@ -126,13 +142,15 @@ export class Outbox {
     this.changed();
   }
 
+  /** Give up on an entry; returns it (its files may be taken back), or null. */
   discard(clientId) {
     const entry = this.entries.get(clientId);
-    if (!entry) return;
+    if (!entry) return null;
     this.entries.delete(clientId);
     if (entry.state === "waiting") this.clearRetryTimer();
     this.sendNext();
     this.changed();
+    return entry;
   }
 
   /** Put the oldest queued entry on the wire, unless one is still awaiting its answer. */
@@ -144,6 +162,7 @@ export class Outbox {
     }
     if (!next) return;
     const frame = { type: "send", room: next.room, body: next.body, client_id: next.client_id };
+    if (next.attachments && next.attachments.length) frame.attachments = next.attachments.map((file) => file.id);
     if (Number.isSafeInteger(next.parent_seq)) {
       frame.parent_seq = next.parent_seq;
       if (next.also_to_room) frame.also_to_room = true;
@@ -163,15 +182,18 @@ export class Outbox {
 
   persist() {
     try {
-      const saved = [...this.entries.values()].map(({ client_id, room, body, state, error, createdAt, parent_seq, also_to_room }) => ({
-        client_id,
-        room,
-        body,
-        state: state === "failed" ? "failed" : "queued",
-        error: state === "failed" ? error : "",
-        createdAt,
-        ...(Number.isSafeInteger(parent_seq) ? { parent_seq, also_to_room: Boolean(also_to_room) } : {}),
-      }));
+      const saved = [...this.entries.values()].map(
+        ({ client_id, room, body, attachments, state, error, createdAt, parent_seq, also_to_room }) => ({
+          client_id,
+          room,
+          body,
+          attachments: attachments || [],
+          state: state === "failed" ? "failed" : "queued",
+          error: state === "failed" ? error : "",
+          createdAt,
+          ...(Number.isSafeInteger(parent_seq) ? { parent_seq, also_to_room: Boolean(also_to_room) } : {}),
+        }),
+      );
       window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(saved));
     } catch {
       // Storage full or disabled: the outbox still works for this page.
@@ -188,7 +210,7 @@ export class Outbox {
     if (!Array.isArray(saved)) return;
     for (const entry of saved) {
       if (entry && typeof entry.client_id === "string" && typeof entry.body === "string") {
-        this.entries.set(entry.client_id, { ...entry });
+        this.entries.set(entry.client_id, { ...entry, attachments: Array.isArray(entry.attachments) ? entry.attachments : [] });
       }
     }
   }

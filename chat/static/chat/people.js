@@ -7,6 +7,7 @@
 // module the field is a plain text field and the form still works.
 
 import { el } from "./format.js";
+import { gettext } from "./i18n.js";
 
 const DEBOUNCE_MS = 150;
 
@@ -21,7 +22,7 @@ export class PeoplePicker {
     this.list = list;
     this.url = url;
     this.status = status;
-    this.texts = { label: texts.label || "People", none: texts.none || "No one found." };
+    this.texts = { label: texts.label || gettext("People"), none: texts.none || gettext("No one found.") };
     this.fetch = fetchImpl;
     this.people = [];
     this.active = -1;

@@ -2,7 +2,8 @@
 // members with an open socket anywhere. A user is online if any list has them.
 // While this page is disconnected nothing is known, and nothing is claimed.
 
-import { el, text } from "./format.js";
+import { el } from "./format.js";
+import { gettext } from "./i18n.js";
 
 export class PresenceState {
   constructor(me) {
@@ -45,7 +46,7 @@ export class PresenceState {
 
 /** The dot beside a name: green when online, hollow when not, absent when unknown. */
 export function presenceDot(online) {
-  const label = online ? text.userOnline : text.userOffline;
+  const label = online ? gettext("Online") : gettext("Offline");
   return el("span", {
     className: `presence ${online ? "presence--online" : "presence--offline"}`,
     dataset: { presence: online ? "online" : "offline" },

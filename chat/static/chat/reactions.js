@@ -3,10 +3,32 @@
 // used emoji first). The server keeps the counts; this only sends react or unreact
 // and shows what reactions_changed says.
 
-import { el, text } from "./format.js";
+import { el } from "./format.js";
+import { formatNumber, gettext, interpolate, ngettext, pgettext } from "./i18n.js";
 
 // Names shown in a reaction's tooltip before "and N others".
 export const NAMES_SHOWN = 10;
+
+/** "👍 2 reactions": what a reaction says it is. */
+export function reactionCount(emoji, count) {
+  return interpolate(ngettext("%(emoji)s %(count)s reaction", "%(emoji)s %(count)s reactions", count), {
+    emoji,
+    count: formatNumber(count),
+  });
+}
+
+/** "Alice", "Alice and Bob", "Alice, Bob and Carol", "Alice, Bob and 3 others". */
+export function nameList(names, others = 0) {
+  const shown =
+    others > 0
+      ? [...names, interpolate(ngettext("%(count)s other", "%(count)s others", others), { count: formatNumber(others) })]
+      : names;
+  if (shown.length <= 1) return shown.join("");
+  return interpolate(gettext("%(names)s and %(last)s"), {
+    names: shown.slice(0, -1).join(pgettext("between the names of a list", ", ")),
+    last: shown[shown.length - 1],
+  });
+}
 // Room kept between the picker and the edge of the window.
 const MARGIN_PX = 8;
 
@@ -20,7 +42,7 @@ export function reactionToggle(reactions, emoji, me) {
 export function whoReacted(reaction, nameFor = (username) => username, limit = NAMES_SHOWN) {
   const names = reaction.users.slice(0, limit).map((username) => nameFor(username) || username);
   const others = Math.max(reaction.count, reaction.users.length) - names.length;
-  return text.reactedWith(text.nameList(names, others), reaction.emoji);
+  return interpolate(gettext("%(names)s reacted with %(emoji)s"), { names: nameList(names, others), emoji: reaction.emoji });
 }
 
 /**
@@ -108,20 +130,20 @@ export class ReactionPicker {
     this.search = el("input", {
       className: "reaction-picker__search",
       dataset: { testid: "reaction-search" },
-      attrs: { type: "search", "aria-label": text.emojiSearch, placeholder: text.emojiSearch, autocomplete: "off" },
+      attrs: { type: "search", "aria-label": gettext("Search emoji"), placeholder: gettext("Search emoji"), autocomplete: "off" },
     });
     this.grid = el("div", {
       className: "reaction-picker__grid",
       dataset: { testid: "reaction-choices" },
-      attrs: { role: "group", "aria-label": text.emojiList },
+      attrs: { role: "group", "aria-label": gettext("Emoji") },
     });
-    this.empty = el("p", { className: "reaction-picker__empty", text: text.emojiNone, attrs: { hidden: true } });
+    this.empty = el("p", { className: "reaction-picker__empty", text: gettext("No emoji found."), attrs: { hidden: true } });
     const element = el(
       "div",
       {
         className: "reaction-picker",
         dataset: { testid: "reaction-picker" },
-        attrs: { role: "dialog", "aria-label": text.addReaction },
+        attrs: { role: "dialog", "aria-label": gettext("Add reaction") },
       },
       this.search,
       this.grid,

@@ -3,7 +3,8 @@
 // the connection pill and the short-lived toast. It shows what the server's
 // room summary says; it decides nothing.
 
-import { el, text } from "./format.js";
+import { el } from "./format.js";
+import { gettext } from "./i18n.js";
 
 const TOAST_MS = 6000;
 
@@ -26,11 +27,11 @@ export function applyRoomChrome(summary, { member, lostAccess, composer, placeho
   const muteForm = document.querySelector("[data-mute-form]");
   if (muteForm) {
     muteForm.querySelector("[data-mute-value]").value = summary.muted ? "0" : "1";
-    muteForm.querySelector("[data-mute-label]").textContent = summary.muted ? text.unmute : text.mute;
+    muteForm.querySelector("[data-mute-label]").textContent = summary.muted ? gettext("Unmute") : gettext("Mute");
   }
 
   const notice = document.getElementById("room-notice");
-  const shown = lostAccess || (summary.archived ? text.archived : "");
+  const shown = lostAccess || (summary.archived ? gettext("This room is archived and read-only.") : "");
   notice.textContent = shown;
   notice.hidden = !shown;
   for (const node of document.querySelectorAll("[data-member-only]")) node.hidden = !member || Boolean(lostAccess);
@@ -62,11 +63,11 @@ export class StatusPill {
     if (!element) return;
     element.dataset.state = state;
     const label = {
-      connecting: text.connecting,
-      online: text.online,
-      reconnecting: text.reconnecting,
-      unauthorized: text.unauthorized,
-      replaced: text.replaced,
+      connecting: gettext("Connecting…"),
+      online: gettext("Connected"),
+      reconnecting: gettext("Reconnecting…"),
+      unauthorized: gettext("Signed out. Taking you to the login page…"),
+      replaced: gettext("Disconnected: you have this chat open in too many tabs."),
     }[state];
     element.replaceChildren(el("span", { className: "status__dot", attrs: { "aria-hidden": "true" } }), label);
     // Another tab took the connection (4409): take it back. Retrying now is the
@@ -76,7 +77,7 @@ export class StatusPill {
         " ",
         el("button", {
           className: "link-button",
-          text: text.useHere,
+          text: gettext("Use here"),
           attrs: { type: "button" },
           dataset: { action: "use-here" },
         }),

@@ -3,7 +3,8 @@
 // The server renders the first version (chat/_sidebar.html); this keeps it
 // up to date, reusing one element per room so focus is not lost.
 
-import { el, icon, text } from "./format.js";
+import { el, icon, unreadRepliesText } from "./format.js";
+import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
 import { presenceDot } from "./presence.js";
 
 export class SidebarView {
@@ -54,7 +55,7 @@ export class SidebarView {
       list.querySelector("li.room-list__empty")?.remove();
       if (!rooms.length) {
         list.append(
-          el("li", { className: "room-list__empty", text: section === "direct" ? text.noDirect : text.noRooms }),
+          el("li", { className: "room-list__empty", text: section === "direct" ? gettext("No conversations yet.") : gettext("No rooms yet.") }),
         );
       }
     }
@@ -69,9 +70,10 @@ export class SidebarView {
   renderThreads(unread) {
     if (!this.threadsLink) return;
     const badge = this.threadsLink.querySelector("[data-testid=threads-unread]");
-    if (badge.textContent === String(unread) && badge.hidden === (unread === 0)) return;
-    badge.textContent = String(unread);
-    badge.setAttribute("aria-label", text.unreadReplies(unread));
+    const shown = formatNumber(unread);
+    if (badge.textContent === shown && badge.hidden === (unread === 0)) return;
+    badge.textContent = shown;
+    badge.setAttribute("aria-label", unreadRepliesText(unread));
     badge.hidden = unread === 0;
     this.threadsLink.classList.toggle("has-unread", unread > 0);
   }
@@ -88,15 +90,15 @@ export class SidebarView {
       className: room.muted ? "badge badge--quiet" : "badge",
       text: String(unread),
       dataset: { testid: `unread-${room.slug}` },
-      attrs: { "aria-label": text.unread(unread) },
+      attrs: { "aria-label": interpolate(ngettext("%(count)s unread", "%(count)s unread", unread), { count: formatNumber(unread) }) },
     });
     badge.hidden = unread === 0;
     // Apart from unread: the messages among them that mention me.
     const mentionBadge = el("span", {
       className: "badge badge--mention",
-      text: text.mentionBadge(mentions),
+      text: `@${formatNumber(mentions)}`,
       dataset: { testid: `mentions-${room.slug}` },
-      attrs: { "aria-label": text.mentions(mentions) },
+      attrs: { "aria-label": interpolate(ngettext("%(count)s mention", "%(count)s mentions", mentions), { count: formatNumber(mentions) }) },
     });
     mentionBadge.hidden = mentions === 0;
     return el(
@@ -109,7 +111,7 @@ export class SidebarView {
       el("span", { className: "room-link__icon" }, icon(room.direct ? "at" : room.private ? "lock" : "hash")),
       el("span", { className: "room-link__name", text: room.name }),
       room.muted
-        ? el("span", { className: "room-link__muted", attrs: { role: "img", "aria-label": text.muted, title: text.muted } }, icon("bell-off"))
+        ? el("span", { className: "room-link__muted", attrs: { role: "img", "aria-label": gettext("Muted"), title: gettext("Muted") } }, icon("bell-off"))
         : null,
       online === null ? null : presenceDot(online),
       mentionBadge,

@@ -105,7 +105,7 @@ export class RoomLog {
   markDeleted(seq) {
     const old = this.messages.get(seq);
     if (!old || old.deleted) return false;
-    this.messages.set(seq, { ...old, deleted: true, body: "", html: "", reactions: [] });
+    this.messages.set(seq, { ...old, deleted: true, body: "", html: "", reactions: [], attachments: [] });
     return true;
   }
 
@@ -114,6 +114,14 @@ export class RoomLog {
     const old = this.messages.get(seq);
     if (!old || old.deleted || sameReactions(old.reactions, reactions)) return false;
     this.messages.set(seq, { ...old, reactions });
+    return true;
+  }
+
+  /** A message's whole list of files (attachments_changed); returns true if it changed. */
+  setAttachments(seq, attachments) {
+    const old = this.messages.get(seq);
+    if (!old || old.deleted || sameAttachments(old.attachments, attachments)) return false;
+    this.messages.set(seq, { ...old, attachments });
     return true;
   }
 
@@ -162,6 +170,7 @@ function sameMessage(a, b) {
     a.html === b.html &&
     a.body === b.body &&
     sameReactions(a.reactions, b.reactions) &&
+    sameAttachments(a.attachments, b.attachments) &&
     sameThread(a, b)
   );
 }
@@ -174,6 +183,10 @@ function sameThread(a, b) {
     (a.last_reply_at ?? null) === (b.last_reply_at ?? null) &&
     JSON.stringify(a.repliers || []) === JSON.stringify(b.repliers || [])
   );
+}
+
+function sameAttachments(a, b) {
+  return JSON.stringify(a || []) === JSON.stringify(b || []);
 }
 
 function sameReactions(a, b) {

@@ -4,7 +4,8 @@
 // pattern: focus stays in the field, which controls a listbox and names the
 // highlighted option with aria-activedescendant.
 
-import { el, icon, text } from "./format.js";
+import { el, icon } from "./format.js";
+import { gettext } from "./i18n.js";
 
 export class RoomSwitcher {
   /** rooms() -> room summaries in the sidebar's order; roomUrl(slug) -> its address; activeSlug: the open room. */
@@ -29,23 +30,23 @@ export class RoomSwitcher {
         "aria-autocomplete": "list",
         autocomplete: "off",
         spellcheck: "false",
-        placeholder: text.switcherPlaceholder,
+        placeholder: gettext("Find a room by name"),
       },
     });
     this.list = el("ul", {
       className: "switcher__list",
       dataset: { testid: "switcher-list" },
-      attrs: { id: "switcher-list", role: "listbox", "aria-label": text.switcherRooms },
+      attrs: { id: "switcher-list", role: "listbox", "aria-label": gettext("Rooms") },
     });
-    this.empty = el("p", { className: "switcher__empty", text: text.switcherEmpty });
+    this.empty = el("p", { className: "switcher__empty", text: gettext("No room matches.") });
     this.dialog = el(
       "dialog",
       { className: "switcher", dataset: { testid: "switcher" }, attrs: { "aria-labelledby": "switcher-title" } },
-      el("h2", { className: "visually-hidden", text: text.switcherTitle, attrs: { id: "switcher-title" } }),
+      el("h2", { className: "visually-hidden", text: gettext("Switch to a room"), attrs: { id: "switcher-title" } }),
       this.input,
       this.list,
       this.empty,
-      el("p", { className: "switcher__hint", text: text.switcherHint, attrs: { "aria-hidden": "true" } }),
+      el("p", { className: "switcher__hint", text: gettext("↑ ↓ to move · Enter to open · Esc to close"), attrs: { "aria-hidden": "true" } }),
     );
     doc.body.append(this.dialog);
 
@@ -132,7 +133,7 @@ export class RoomSwitcher {
       },
       el("span", { className: "switcher__icon" }, icon(room.direct ? "at" : room.private ? "lock" : "hash")),
       el("span", { className: "switcher__name", text: room.name }),
-      current ? el("span", { className: "switcher__current", text: text.currentRoom }) : null,
+      current ? el("span", { className: "switcher__current", text: gettext("current") }) : null,
     );
   }
 

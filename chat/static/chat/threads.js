@@ -9,8 +9,9 @@
 // and sends intents.
 
 import { Composer } from "./composer.js";
-import { text } from "./format.js";
+import { unreadRepliesText } from "./format.js";
 import { CATCH_UP_PAGE_SIZE, PAGE_SIZE } from "./history.js";
+import { formatNumber, gettext } from "./i18n.js";
 import { MentionAutocomplete } from "./mentions.js";
 import { MessageListView } from "./message-view.js";
 import { RoomLog } from "./store.js";
@@ -136,7 +137,7 @@ export class ThreadPanel {
       jumpButton: element.querySelector("[data-thread-jump]"),
       idPrefix: "thread-msg-",
       threads: false,
-      introText: () => (this.gone ? text.threadGone : ""),
+      introText: () => (this.gone ? gettext("This thread is not there (any more).") : ""),
       lookup: (seq) => this.log?.messages.get(seq),
       onNearTop: () => this.loadOlder(),
       onScrolled: () => this.markRead(),
@@ -354,8 +355,8 @@ export class ThreadList {
     for (const item of this.root.querySelectorAll("[data-parent-seq]")) {
       if (item.dataset.room !== frame.room || Number(item.dataset.parentSeq) !== frame.parent_seq) continue;
       const badge = item.querySelector("[data-testid=thread-unread]");
-      badge.textContent = String(frame.unread);
-      badge.setAttribute("aria-label", text.unreadReplies(frame.unread));
+      badge.textContent = formatNumber(frame.unread);
+      badge.setAttribute("aria-label", unreadRepliesText(frame.unread));
       badge.hidden = frame.unread === 0;
       return true;
     }

@@ -1,7 +1,7 @@
 // "bob is typing…": who is typing in the open room. A typist is forgotten a
 // few seconds after their last typing frame, or as soon as their message lands.
 
-import { text } from "./format.js";
+import { gettext, interpolate } from "./i18n.js";
 
 const FORGET_AFTER_MS = 5000;
 
@@ -38,9 +38,9 @@ export class TypingView {
   render() {
     const names = [...this.typists.keys()].map((username) => this.nameFor(username));
     let message = "";
-    if (names.length === 1) message = text.typingOne(names[0]);
-    else if (names.length === 2) message = text.typingTwo(names[0], names[1]);
-    else if (names.length > 2) message = text.typingMany;
+    if (names.length === 1) message = interpolate(gettext("%(name)s is typing…"), { name: names[0] });
+    else if (names.length === 2) message = interpolate(gettext("%(first)s and %(second)s are typing…"), { first: names[0], second: names[1] });
+    else if (names.length > 2) message = gettext("Several people are typing…");
     this.element.textContent = message;
     this.element.classList.toggle("is-active", names.length > 0);
   }
