@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
 from django.db import connections, router
 from django.db.models import (
@@ -86,7 +88,7 @@ def signed_in(user_ids: list[int], session_keys: list[str]) -> tuple[dict[int, s
         user.pk: user.get_session_auth_hash()
         for user in User.objects.filter(pk__in=user_ids, is_active=True).only("pk", "password")
     }
-    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+    if not issubclass(import_module(settings.SESSION_ENGINE).SessionStore, DatabaseSessionStore):
         return hashes, None
     live = set(
         Session.objects.filter(session_key__in=session_keys, expire_date__gt=timezone.now()).values_list(

@@ -80,6 +80,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "chatsite.urls"
 
+# Django's database sessions, read with SQL compiled once (chatsite/sessions.py).
+SESSION_ENGINE = "chatsite.sessions"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
