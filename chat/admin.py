@@ -424,6 +424,10 @@ class MessageAdmin(admin.ModelAdmin):
         "edited_at",
         "deleted_at",
         "deleted_by",
+        # Its thread: the first message's seq for a reply; the replies for a first message.
+        "parent_seq",
+        "also_to_room",
+        "reply_count",
     )
     fields = readonly_fields
     inlines = (MentionInline, ReactionInline, AttachmentInline)

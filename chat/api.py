@@ -164,6 +164,7 @@ class MessageOut(Schema):
     reactions: list[ReactionOut]
     event: NoteEventOut | None = None
     attachments: list[AttachmentOut]
+    parent_seq: int | None = Field(None, description="A reply: the seq of its thread's first message.")
 
 
 class RoomOut(Schema):

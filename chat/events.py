@@ -12,12 +12,15 @@ the sockets of one user.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 from chat import protocol, realtime
 from chat.realtime.envelope import CLOSE, FRAME, ROOM, SUBSCRIBE, UNSUBSCRIBE, USER, Envelope
+
+if TYPE_CHECKING:
+    from chat.models import Message
 
 
 def _on_commit(envelope: Envelope) -> None:
@@ -46,6 +49,17 @@ def reactions_changed(room_id: int, room_slug: str, seq: int, reactions: list[di
 
 def attachments_changed(room_id: int, room_slug: str, seq: int, attachments: list[dict[str, Any]]) -> None:
     _on_commit(_room_frame(room_id, protocol.attachments_changed_frame(room_slug, seq, attachments)))
+
+
+def thread_updated(room_id: int, room_slug: str, message: Message) -> None:
+    """The thread of ``message`` (its first message, with its summary) changed."""
+    _on_commit(_room_frame(room_id, protocol.thread_updated_frame(room_slug, message)))
+
+
+def thread_unread(user_id: int, room_slug: str, parent_seq: int, unread: int, room_unread: int) -> None:
+    """Tell every socket of the user their unread replies in a thread, and in the room's threads."""
+    frame = protocol.encode(protocol.thread_unread_frame(room_slug, parent_seq, unread, room_unread))
+    _on_commit(Envelope(op=FRAME, audience=USER, target=user_id, frame=frame))
 
 
 def read_marked(user_id: int, room_slug: str, seq: int, *, skip: str | None = None) -> None:

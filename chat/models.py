@@ -65,6 +65,9 @@ class Membership(models.Model):
     last_read_seq = models.PositiveBigIntegerField(_("last read seq"), default=0)
     # The member's own choice: no notifications from the room, its unread count kept quiet.
     muted = models.BooleanField(_("muted"), default=False)
+    # The member takes part in a thread of the room (chat.services.threads): only then are
+    # their unread replies counted, so a room summary of anyone else costs no query more.
+    in_threads = models.BooleanField(_("takes part in threads"), default=False, editable=False)
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
     class Meta:
@@ -127,10 +130,41 @@ class Message(models.Model):
     # "image", "width", "height"}] in the order sent: derived from its Attachment rows
     # and rewritten with them, under the message's row lock.
     attachments = models.JSONField(_("attachments"), default=list, blank=True, editable=False)
+    # A reply: the first message of its thread (in the same room), and that message's seq,
+    # which its payload carries without a join. Both null outside threads; never changed.
+    thread = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+        editable=False,
+        db_index=False,  # message_thread_seq below
+        verbose_name=_("thread"),
+    )
+    parent_seq = models.PositiveBigIntegerField(
+        _("thread's first message"), null=True, blank=True, editable=False
+    )
+    # A reply shown in the room's main timeline as well ("also send to #room").
+    also_to_room = models.BooleanField(_("also sent to the room"), default=False, editable=False)
+    # On a thread's first message, its thread as payloads show it, kept in step with the
+    # replies under the room's row lock (chat.services.threads): the replies not deleted,
+    # the newest reply's seq (tombstones too: not null once the message has a thread),
+    # when the newest reply not deleted came, and who wrote the newest ones.
+    reply_count = models.PositiveIntegerField(_("replies"), default=0, editable=False)
+    last_reply_seq = models.PositiveBigIntegerField(_("last reply"), null=True, blank=True, editable=False)
+    last_reply_at = models.DateTimeField(_("last reply at"), null=True, blank=True, editable=False)
+    repliers = models.JSONField(_("last repliers"), default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["room", "seq"]
-        indexes = [models.Index(fields=["room", "rev"], name="message_room_rev")]
+        indexes = [
+            models.Index(fields=["room", "rev"], name="message_room_rev"),
+            # A thread's replies in seq order (the thread's history, its unread counts).
+            models.Index(
+                fields=["thread", "seq"], name="message_thread_seq", condition=Q(thread__isnull=False)
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["room", "seq"], name="message_unique_room_seq"),
             models.UniqueConstraint(
@@ -196,6 +230,32 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.emoji} on {self.message_id}"
+
+
+class ThreadParticipant(models.Model):
+    """A user taking part in a thread: they wrote its first message or a reply in it
+    (chat.services.threads), and have read its replies up to ``last_read_seq``."""
+
+    thread = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="participants", verbose_name=_("thread")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="threads", verbose_name=_("user")
+    )
+    # The seq of the newest reply the user has seen in the thread (0: none).
+    last_read_seq = models.PositiveBigIntegerField(_("last read seq"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "user"], name="thread_participant_unique_thread_user"),
+        ]
+        # A user's threads: their unread counts (every room summary) and the threads page.
+        indexes = [models.Index(fields=["user", "thread"], name="thread_participant_user")]
+        verbose_name = _("thread participant")
+        verbose_name_plural = _("thread participants")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in the thread of {self.thread_id}"
 
 
 class AttachmentQuerySet(models.QuerySet):

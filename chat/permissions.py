@@ -149,6 +149,16 @@ def check_can_delete_attachment(user: User) -> None:
         raise Forbidden(_("Only a moderator can delete a file from a message."))
 
 
+def check_can_reply_to(parent: Message | None) -> Message:
+    """The first message of the thread a reply to ``parent`` joins: ``parent`` itself,
+    unless it is a reply (``parent.thread`` loaded). Neither may be a tombstone: a
+    deleted message is not there to answer, nor is its thread."""
+    root = parent.thread if parent is not None and parent.thread_id is not None else parent
+    if parent is None or root is None or parent.is_deleted or root.is_deleted:
+        raise NotFound(_("No such message."))
+    return root
+
+
 def check_can_join(room: Room | None, membership: Membership | None) -> None:
     room = check_can_see_room(room, membership)
     if room.is_private:

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from chat.models import Membership, Message, Room
 
 HISTORY_DEFAULT_LIMIT = 50
+# ``history`` with ``"view": "main"``: the room's main timeline, without the replies
+# that were not also sent to the room.
+VIEW_MAIN = "main"
 HISTORY_MAX_LIMIT = 100
 CLIENT_ID_MAX = 64
 # The largest seq a frame may name: JavaScript's largest exact integer, far above
@@ -42,6 +45,9 @@ class Send:
     body: str
     client_id: str
     attachments: tuple[int, ...] = ()  # ids of the sender's uploads to send with it
+    # A reply: the seq of the message it answers (in a thread, any of its messages).
+    parent_seq: int | None = None
+    also_to_room: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,8 @@ class History:
     before_seq: int | None
     after_seq: int | None
     limit: int
+    view: str | None = None  # VIEW_MAIN, or None: every message
+    parent_seq: int | None = None  # one thread's replies
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +116,32 @@ class Changes:
 
 
 @dataclass(frozen=True, slots=True)
+class ThreadRead:
+    room: str
+    parent_seq: int
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class Ping:
     pass
 
 
-ClientFrame = Send | History | Join | Leave | Typing | Read | Edit | Delete | React | Unreact | Changes | Ping
+ClientFrame = (
+    Send
+    | History
+    | Join
+    | Leave
+    | Typing
+    | Read
+    | Edit
+    | Delete
+    | React
+    | Unreact
+    | Changes
+    | ThreadRead
+    | Ping
+)
 
 
 class FrameError(ChatError):
@@ -173,11 +202,17 @@ def _parse_send(data: dict[str, Any]) -> Send:
     client_id = _field(data, "client_id", str)
     if not 1 <= len(client_id) <= CLIENT_ID_MAX:
         raise BadRequest(_("client_id must have 1 to 64 characters."))
+    parent_seq = _seq(data, "parent_seq", required=False)
+    also_to_room = _field(data, "also_to_room", bool, required=False) or False
+    if also_to_room and parent_seq is None:
+        raise BadRequest(_("Only a reply (with parent_seq) can also be sent to the room."))
     return Send(
         room=_field(data, "room", str),
         body=_field(data, "body", str),
         client_id=client_id,
         attachments=_attachment_ids(data),
+        parent_seq=parent_seq,
+        also_to_room=also_to_room,
     )
 
 
@@ -191,11 +226,19 @@ def _limit(data: dict[str, Any]) -> int:
 
 
 def _parse_history(data: dict[str, Any]) -> History:
+    view = _field(data, "view", str, required=False)
+    if view is not None and view != VIEW_MAIN:
+        raise BadRequest(_("The only view is “main”."))
+    parent_seq = _seq(data, "parent_seq", required=False)
+    if view is not None and parent_seq is not None:
+        raise BadRequest(_("Ask for a thread (parent_seq) or for the main view, not both."))
     return History(
         room=_field(data, "room", str),
         before_seq=_seq(data, "before_seq", required=False),
         after_seq=_seq(data, "after_seq", required=False),
         limit=_limit(data),
+        view=view,
+        parent_seq=parent_seq,
     )
 
 
@@ -223,6 +266,9 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], ClientFrame]] = {
     "unreact": _parse_reaction(Unreact),
     "changes": lambda d: Changes(
         room=_field(d, "room", str), after_rev=_required_seq(d, "after_rev"), limit=_limit(d)
+    ),
+    "thread_read": lambda d: ThreadRead(
+        room=_field(d, "room", str), parent_seq=_required_seq(d, "parent_seq"), seq=_required_seq(d, "seq")
     ),
     "ping": lambda d: Ping(),
 }
@@ -298,7 +344,7 @@ def message_payload(
     """The protocol's MESSAGE object. ``message.author`` should be loaded already;
     ``mentions``, the usernames it mentions, when the caller knows them."""
     deleted = message.deleted_at is not None
-    return {
+    payload: dict[str, Any] = {
         "id": message.pk,
         "room": room_slug or message.room.slug,
         "seq": message.seq,
@@ -315,15 +361,37 @@ def message_payload(
         "reactions": [] if deleted else message.reactions,
         "event": None if deleted else message.event,
         "attachments": [] if deleted or not message.attachments else attachment_payloads(message.attachments),
+        "parent_seq": message.parent_seq,
+    }
+    if message.parent_seq is not None:
+        payload["also_to_room"] = message.also_to_room
+    if message.last_reply_seq is not None:
+        payload.update(thread_summary(message))
+    return payload
+
+
+def thread_summary(message: Message) -> dict[str, Any]:
+    """What a thread's first message says of its thread (kept by chat.services.threads),
+    as its payload and ``thread_updated`` carry it."""
+    return {
+        "reply_count": message.reply_count,
+        "last_reply_seq": message.last_reply_seq,
+        "last_reply_at": timestamp(message.last_reply_at),
+        "repliers": message.repliers,
     }
 
 
 def room_summary(
-    room: Room, membership: Membership | None, name: str | None = None, mentions: int = 0
+    room: Room,
+    membership: Membership | None,
+    name: str | None = None,
+    mentions: int = 0,
+    thread_unread: int = 0,
 ) -> dict[str, Any]:
     """The protocol's ROOM_SUMMARY for one user; ``name`` overrides the room's (DMs);
     ``mentions`` is how many of the unread messages mention the user
-    (selectors.unread_mention_counts)."""
+    (selectors.unread_mention_counts); ``thread_unread`` how many replies they have not
+    read in the room's threads they take part in (selectors.thread_unread_counts)."""
     last_read = membership.last_read_seq if membership is not None else room.last_seq
     return {
         "slug": room.slug,
@@ -339,6 +407,7 @@ def room_summary(
         "unread": max(0, room.last_seq - last_read),
         "mentions": mentions if membership is not None else 0,
         "muted": membership.muted if membership is not None else False,
+        "thread_unread": thread_unread if membership is not None else 0,
         "can": permissions.room_abilities(room, membership),
     }
 
@@ -366,6 +435,31 @@ def history_frame(room_slug: str, messages: list[Message], has_more: bool) -> di
     }
 
 
+def main_history_frame(
+    room_slug: str, messages: list[Message], has_more: bool, from_seq: int, to_seq: int
+) -> dict[str, Any]:
+    """``history`` of the room's main view: every seq from ``from_seq`` to ``to_seq`` is
+    one of ``messages`` or a reply left out, so a client knows the seqs it did not get
+    are not missing."""
+    return {
+        **history_frame(room_slug, messages, has_more),
+        "view": VIEW_MAIN,
+        "from_seq": from_seq,
+        "to_seq": max(to_seq, from_seq - 1),
+    }
+
+
+def thread_history_frame(
+    room_slug: str, parent: Message, messages: list[Message], has_more: bool
+) -> dict[str, Any]:
+    """``history`` of one thread: its replies, and its first message as ``parent``."""
+    return {
+        **history_frame(room_slug, messages, has_more),
+        "parent_seq": parent.seq,
+        "parent": message_payload(parent, room_slug),
+    }
+
+
 def changes_frame(room_slug: str, messages: list[Message], rev: int, has_more: bool) -> dict[str, Any]:
     """The messages of a room changed after some rev, in rev order; ``rev`` is where
     to ask from next."""
@@ -384,6 +478,22 @@ def reactions_changed_frame(room_slug: str, seq: int, reactions: list[dict[str, 
 
 def attachments_changed_frame(room_slug: str, seq: int, attachments: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "attachments_changed", "room": room_slug, "seq": seq, "attachments": attachments}
+
+
+def thread_updated_frame(room_slug: str, message: Message) -> dict[str, Any]:
+    """The thread of message ``message.seq`` changed (a reply came or was deleted): its whole summary."""
+    return {"type": "thread_updated", "room": room_slug, "seq": message.seq, **thread_summary(message)}
+
+
+def thread_unread_frame(room_slug: str, parent_seq: int, unread: int, room_unread: int) -> dict[str, Any]:
+    """To one user: their unread replies in one thread, and in all their threads of the room."""
+    return {
+        "type": "thread_unread",
+        "room": room_slug,
+        "parent_seq": parent_seq,
+        "unread": unread,
+        "thread_unread": room_unread,
+    }
 
 
 def joined_frame(summary: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from accounts.models import User
 from chat import permissions, protocol
 from chat.compiled import SAMPLE_ID, CompiledQuery
 from chat.exceptions import BadRequest, NotFound
-from chat.models import Attachment, Membership, Mention, Message, Reaction, Room, Webhook
+from chat.models import Attachment, Membership, Mention, Message, Reaction, Room, ThreadParticipant, Webhook
 from chat.rendering import MENTION_MARKUP, NO_SPACE_LETTERS
 
 
@@ -144,6 +144,7 @@ def _with_summaries(found: list[Membership]) -> list[tuple[Membership, dict[str,
     """Each membership (with its room) and its member's ROOM_SUMMARY of the room; a direct
     conversation is named after the other member."""
     mentions = unread_mention_counts(found)
+    threads = thread_unread_counts(found)
     direct_ids = {m.room_id for m in found if m.room.is_direct}
     members_of_direct: dict[int, list[tuple[int, str]]] = {}
     if direct_ids:
@@ -157,7 +158,8 @@ def _with_summaries(found: list[Membership]) -> list[tuple[Membership, dict[str,
                 shown for member_id, shown in members_of_direct.get(m.room_id, []) if member_id != m.user_id
             ]
             name = others[0] if others else None
-        pairs.append((m, protocol.room_summary(m.room, m, name, mentions.get((m.user_id, m.room_id), 0))))
+        key = (m.user_id, m.room_id)
+        pairs.append((m, protocol.room_summary(m.room, m, name, mentions.get(key, 0), threads.get(key, 0))))
     return pairs
 
 
@@ -184,7 +186,11 @@ def room_page(user: User, slug: str) -> RoomPage:
 def room_summary_for(user: User, room: Room, membership: Membership | None) -> dict[str, Any]:
     names = direct_partner_names(user, [room])
     mentions = unread_mention_counts([membership]) if membership is not None else {}
-    return protocol.room_summary(room, membership, names.get(room.pk), mentions.get((user.pk, room.pk), 0))
+    threads = thread_unread_counts([membership]) if membership is not None else {}
+    key = (user.pk, room.pk)
+    return protocol.room_summary(
+        room, membership, names.get(room.pk), mentions.get(key, 0), threads.get(key, 0)
+    )
 
 
 def unread_mention_counts(memberships: list[Membership]) -> dict[tuple[int, int], int]:
@@ -209,6 +215,79 @@ def unread_mention_counts(memberships: list[Membership]) -> dict[tuple[int, int]
         .order_by()
     )
     return {(user_id, room_id): count for user_id, room_id, count in counted}
+
+
+def _threads_unread(participants: Q) -> QuerySet[ThreadParticipant]:
+    """The ``participants`` (ThreadParticipant rows) with replies they have not read, one
+    row per such reply: replies after their marker, not deleted, in a room they are a
+    member of now. Their own replies never count: writing one moves their marker to it."""
+    # All in one filter(): each condition on a multi-valued relation then joins once.
+    return ThreadParticipant.objects.filter(
+        participants,
+        thread__room__memberships__user_id=F("user_id"),
+        thread__replies__seq__gt=F("last_read_seq"),
+        thread__replies__deleted_at__isnull=True,
+    )
+
+
+_thread_unread_of = CompiledQuery(
+    lambda user_id: (
+        _threads_unread(Q(user_id=user_id))
+        .values_list("thread__room_id")
+        .annotate(count=Count("thread__replies"))
+        .order_by()
+    ),
+    SAMPLE_ID,
+)
+
+
+def thread_unread_counts(memberships: list[Membership]) -> dict[tuple[int, int], int]:
+    """For each (user id, room id) of ``memberships``, how many replies the member has
+    not read in the room's threads they take part in (_threads_unread): one aggregate
+    query for them all (compiled, for the one user of a page or a hello), and none when
+    none of them takes part in a thread."""
+    user_ids = {m.user_id for m in memberships if m.in_threads}
+    if not user_ids:
+        return {}
+    if len(user_ids) == 1:
+        [user_id] = user_ids
+        return {(user_id, room_id): count for room_id, count in _thread_unread_of.rows(user_id)}
+    counted = (
+        _threads_unread(Q(user_id__in=user_ids))
+        .values_list("user_id", "thread__room_id")
+        .annotate(count=Count("thread__replies"))
+        .order_by()
+    )
+    return {(user_id, room_id): count for user_id, room_id, count in counted}
+
+
+def thread_unread_by_thread(user_ids: set[int], room_id: int) -> dict[tuple[int, int], int]:
+    """(user id, thread id) -> the user's unread replies in that thread, for every thread
+    of ``room_id`` the users take part in that has some: one aggregate query."""
+    if not user_ids:
+        return {}
+    counted = (
+        _threads_unread(Q(user_id__in=user_ids, thread__room_id=room_id))
+        .values_list("user_id", "thread_id")
+        .annotate(count=Count("thread__replies"))
+        .order_by()
+    )
+    return {(user_id, thread_id): count for user_id, thread_id, count in counted}
+
+
+def takes_part_in_threads(user_id: int, room_id: int) -> bool:
+    """Whether the user takes part in a thread of the room (a membership's in_threads)."""
+    return ThreadParticipant.objects.filter(user_id=user_id, thread__room_id=room_id).exists()
+
+
+def thread_root(room: Room, seq: int) -> Message:
+    """The first message of the thread that message ``seq`` of ``room`` is in: the message
+    itself unless it is a reply (any message can start a thread). NotFound if the room
+    has no such message."""
+    message = Message.objects.filter(room=room, seq=seq).select_related("author", "thread__author").first()
+    if message is None:
+        raise NotFound(_("No such message."))
+    return message.thread if message.thread is not None else message
 
 
 _public_rooms_to_join = CompiledQuery(
@@ -280,14 +359,27 @@ def message_in_room(room: Room, seq: int) -> Message | None:
 
 
 def message_page(
-    room: Room, *, before_seq: int | None, after_seq: int | None, limit: int
+    room: Room,
+    *,
+    before_seq: int | None,
+    after_seq: int | None,
+    limit: int,
+    main: bool = False,
+    thread: Message | None = None,
 ) -> tuple[list[Message], bool]:
     """Messages of ``room`` in ascending seq, and whether more lie beyond the page.
 
     With ``after_seq`` the page starts just after it (catching up); otherwise it
     ends just before ``before_seq`` (scrolling back) or at the newest message.
+    ``main``: only the room's main timeline (no replies but those also sent to the
+    room); ``thread``: only the replies in that thread.
     """
-    messages = Message.objects.filter(room=room).select_related("author")
+    if thread is not None:
+        messages = Message.objects.filter(thread=thread).select_related("author")
+    else:
+        messages = Message.objects.filter(room=room).select_related("author")
+        if main:
+            messages = messages.filter(Q(thread__isnull=True) | Q(also_to_room=True))
     if before_seq is not None:
         messages = messages.filter(seq__lt=before_seq)
     if after_seq is not None:
@@ -352,12 +444,52 @@ def changes_for(user: User, slug: str, *, after_rev: int, limit: int) -> dict[st
 
 
 def history_for(
-    user: User, slug: str, *, before_seq: int | None, after_seq: int | None, limit: int
+    user: User,
+    slug: str,
+    *,
+    before_seq: int | None,
+    after_seq: int | None,
+    limit: int,
+    view: str | None = None,
+    parent_seq: int | None = None,
 ) -> dict[str, Any]:
-    """The ``history`` frame for a user who asked for it."""
+    """The ``history`` frame for a user who asked for it: every message of the room, its
+    main view (``view``), or one thread (``parent_seq``, any message of it)."""
     room, _membership = room_access(user, slug)
+    if parent_seq is not None:
+        root = thread_root(room, parent_seq)
+        page, has_more = message_page(
+            room, before_seq=before_seq, after_seq=after_seq, limit=limit, thread=root
+        )
+        return protocol.thread_history_frame(room.slug, root, page, has_more)
+    if view == protocol.VIEW_MAIN:
+        # Read before the page: every seq up to it is committed, so the page sees it.
+        last_seq = room.last_seq
+        page, has_more = message_page(
+            room, before_seq=before_seq, after_seq=after_seq, limit=limit, main=True
+        )
+        from_seq, to_seq = _main_page_covers(page, has_more, last_seq, before_seq, after_seq)
+        return protocol.main_history_frame(room.slug, page, has_more, from_seq, to_seq)
     page, has_more = message_page(room, before_seq=before_seq, after_seq=after_seq, limit=limit)
     return protocol.history_frame(room.slug, page, has_more)
+
+
+def _main_page_covers(
+    page: list[Message], has_more: bool, last_seq: int, before_seq: int | None, after_seq: int | None
+) -> tuple[int, int]:
+    """The seqs a page of the main view accounts for: those in it, and the replies left
+    out between them and up to where it looked. Seqs are given in commit order, so
+    every seq below one the page holds, or up to ``last_seq`` (read before it), was
+    there for the page to see."""
+    newest = max(last_seq, page[-1].seq if page else 0)
+    if before_seq is not None:
+        newest = min(newest, before_seq - 1)
+    if after_seq is not None:
+        # From just after after_seq, up to the page's last message if more follow it.
+        return after_seq + 1, page[-1].seq if has_more else newest
+    # Back from the newest (or from before_seq), down to the page's first message if
+    # older ones remain, else to the room's first seq.
+    return (page[0].seq if has_more else 1), newest
 
 
 def attachment_for_download(user: User, attachment_id: int) -> Attachment:
@@ -616,3 +748,49 @@ def mentions_of(user: User, *, page: int = 1, per_page: int = MENTIONS_PAGE_SIZE
     has_next = len(found) > per_page
     results = _results_readable_by(user, found[:per_page])
     return MessageSearchPage(results, page, has_previous=page > 1, has_next=has_next)
+
+
+THREADS_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadResult:
+    message: Message  # the thread's first message, with its room and author
+    room_name: str  # a direct conversation is named after the other member
+    unread: int  # the replies the user has not read there
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadsPage:
+    results: list[ThreadResult]
+    number: int
+    has_previous: bool
+    has_next: bool
+
+
+def threads_of(user: User, *, page: int = 1, per_page: int = THREADS_PAGE_SIZE) -> ThreadsPage:
+    """Page ``page`` (from 1) of the threads ``user`` takes part in, in the rooms they are
+    a member of now, the latest reply first (threads whose replies are all deleted
+    last), each with their unread replies there (one aggregate query for the page)."""
+    offset = (page - 1) * per_page
+    found = list(
+        ThreadParticipant.objects.filter(user=user, thread__room__memberships__user_id=F("user_id"))
+        .select_related("thread__room", "thread__author")
+        .order_by(F("thread__last_reply_at").desc(nulls_last=True), "-thread_id")[
+            offset : offset + per_page + 1
+        ]
+    )
+    has_next = len(found) > per_page
+    roots = [participant.thread for participant in found[:per_page]]
+    counted = (
+        _threads_unread(Q(user=user, thread__in=roots))
+        .values_list("thread_id")
+        .annotate(count=Count("thread__replies"))
+        .order_by()
+    )
+    unread = dict(counted)
+    names = direct_partner_names(user, [root.room for root in roots])
+    results = [
+        ThreadResult(root, names.get(root.room_id, root.room.name), unread.get(root.pk, 0)) for root in roots
+    ]
+    return ThreadsPage(results, page, has_previous=page > 1, has_next=has_next)

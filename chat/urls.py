@@ -47,4 +47,5 @@ urlpatterns = [
     path("people/", views.people, name="people"),
     path("search/", views.search, name="search"),
     path("mentions/", views.mentions, name="mentions"),
+    path("threads/", views.threads, name="threads"),
 ]

@@ -392,6 +392,25 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_safe
+def threads(request: AuthenticatedRequest) -> HttpResponse:
+    """The threads the user takes part in (wrote their first message or a reply), in
+    their rooms, the latest reply first, 20 a page (``?page=N``; a page that is not a
+    number from 1 is a 404), each with its unread replies. Each opens its room with the
+    thread beside it."""
+    form = PageForm(request.GET)
+    if not form.is_valid():
+        raise Http404
+    page = selectors.threads_of(request.user, page=form.cleaned_data["page"] or 1)
+    return render(
+        request,
+        "chat/threads.html",
+        {"page": page, "rooms": selectors.room_summaries_for_user(request.user)},
+    )
+
+
+@never_cache
+@login_required
+@require_safe
 def mentions(request: AuthenticatedRequest) -> HttpResponse:
     """The messages that mention the user in rooms they may read, newest first, 20 a
     page (``?page=N``; a page that is not a number from 1 is a 404). Each opens its

@@ -81,6 +81,8 @@ class _Outgoing:
     body: str
     future: asyncio.Future[Ack]
     refusals: int = 0  # unavailable / rate_limited answers so far
+    parent_seq: int | None = None  # a reply: the message it answers
+    also_to_room: bool = False
 
 
 def _credentials_from(username: str | None, password: str | None, token: str | None) -> Credentials:
@@ -253,15 +255,26 @@ class ChatClient:
                 raise self._fatal
         return event
 
-    async def send(self, room: str, body: str, *, timeout: float = 60.0) -> Ack:
+    async def send(
+        self,
+        room: str,
+        body: str,
+        *,
+        parent_seq: int | None = None,
+        also_to_room: bool = False,
+        timeout: float = 60.0,
+    ) -> Ack:
         """Post ``body`` to ``room``; returns the acknowledgement (seq and id) once stored.
+        With ``parent_seq``, a reply in the thread of that message (``also_to_room``: shown
+        in the room's main timeline too).
 
         Raises RequestError for a refusal that waiting does not cure (``forbidden``,
         ``too_long``, ...) and SendTimeout when no ack came within ``timeout``."""
         if self._stopped.is_set():
             raise self._fatal or ClientClosed("the client was closed")
         client_id = uuid.uuid4().hex
-        outgoing = _Outgoing(room, body, asyncio.get_running_loop().create_future())
+        future: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
+        outgoing = _Outgoing(room, body, future, parent_seq=parent_seq, also_to_room=also_to_room)
         self._outbox[client_id] = outgoing
         try:
             async with asyncio.timeout(timeout):
@@ -399,7 +412,16 @@ class ChatClient:
                 await ws.send(json.dumps(frame))
 
     async def _transmit_send(self, client_id: str, outgoing: _Outgoing) -> None:
-        frame = {"type": "send", "room": outgoing.room, "body": outgoing.body, "client_id": client_id}
+        frame: dict[str, Any] = {
+            "type": "send",
+            "room": outgoing.room,
+            "body": outgoing.body,
+            "client_id": client_id,
+        }
+        if outgoing.parent_seq is not None:
+            frame["parent_seq"] = outgoing.parent_seq
+            if outgoing.also_to_room:
+                frame["also_to_room"] = True
         await self._transmit(frame)
 
     async def _ask_history(self, room: str, **bounds: int | None) -> HistoryPage:

@@ -117,6 +117,7 @@ class Message:
     client_id: str | None = None
     mentions: tuple[str, ...] = ()
     reactions: tuple[Reaction, ...] = ()
+    parent_seq: int | None = None  # a reply: its thread's first message (docs/protocol.md, "Threads")
 
     @classmethod
     def from_frame(cls, data: dict[str, Any], room: str | None = None) -> Message:
@@ -133,6 +134,7 @@ class Message:
             client_id=data.get("client_id"),
             mentions=tuple(data.get("mentions", ())),
             reactions=_reactions(data.get("reactions")),
+            parent_seq=data.get("parent_seq"),
         )
 
 

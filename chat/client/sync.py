@@ -60,8 +60,18 @@ class SyncChatClient:
     def connect(self) -> None:
         self._call(self._client.connect())
 
-    def send(self, room: str, body: str, *, timeout: float = 60.0) -> Ack:
-        return self._call(self._client.send(room, body, timeout=timeout))
+    def send(
+        self,
+        room: str,
+        body: str,
+        *,
+        parent_seq: int | None = None,
+        also_to_room: bool = False,
+        timeout: float = 60.0,
+    ) -> Ack:
+        return self._call(
+            self._client.send(room, body, parent_seq=parent_seq, also_to_room=also_to_room, timeout=timeout)
+        )
 
     def history(
         self, room: str, *, limit: int = 50, before_seq: int | None = None, after_seq: int | None = None

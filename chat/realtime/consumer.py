@@ -287,7 +287,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             result = services.SendResult(stored, created=False)
         else:
             request = services.SendRequest(
-                self.user, frame.room, frame.body, frame.client_id, frame.attachments
+                self.user,
+                frame.room,
+                frame.body,
+                frame.client_id,
+                frame.attachments,
+                parent_seq=frame.parent_seq,
+                also_to_room=frame.also_to_room,
             )
             result = await realtime.runtime().sends.send(request)
         self.strikes = 0
@@ -296,7 +302,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def handle_history(self, frame: protocol.History) -> None:
         reply = await db(selectors.history_for)(
-            self.user, frame.room, before_seq=frame.before_seq, after_seq=frame.after_seq, limit=frame.limit
+            self.user,
+            frame.room,
+            before_seq=frame.before_seq,
+            after_seq=frame.after_seq,
+            limit=frame.limit,
+            view=frame.view,
+            parent_seq=frame.parent_seq,
         )
         self._send_frame(reply)
 
@@ -359,6 +371,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         self._send_frame(reply)
 
+    async def handle_thread_read(self, frame: protocol.ThreadRead) -> None:
+        await ratelimit.check("read", self.user_id)  # the read markers' one bucket
+        await db(services.thread_read_mark)(
+            user=self.user, room_slug=frame.room, parent_seq=frame.parent_seq, seq=frame.seq
+        )
+
     async def handle_ping(self, frame: protocol.Ping) -> None:
         self._send_frame(protocol.pong_frame())
 
@@ -374,6 +392,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         protocol.React: handle_react,
         protocol.Unreact: handle_unreact,
         protocol.Changes: handle_changes,
+        protocol.ThreadRead: handle_thread_read,
         protocol.Ping: handle_ping,
     }
 

@@ -42,6 +42,7 @@ from chat.services.rooms import (
     room_unarchive,
     room_update,
 )
+from chat.services.threads import thread_read_mark
 from chat.services.webhooks import webhook_create, webhook_for, webhook_post, webhook_revoke
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "room_mute",
     "room_unarchive",
     "room_update",
+    "thread_read_mark",
     "typing_notify",
     "webhook_create",
     "webhook_for",

@@ -19,7 +19,13 @@ def membership_add(*, actor: User, room: Room, user: User, role: str = Membershi
         raise NotFound(_("No such user."))
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(
-            room=room, user=user, defaults={"role": role, "last_read_seq": 0}
+            room=room,
+            user=user,
+            defaults={
+                "role": role,
+                "last_read_seq": 0,
+                "in_threads": selectors.takes_part_in_threads(user.pk, room.pk),
+            },
         )
         if not created:
             return membership

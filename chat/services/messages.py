@@ -4,6 +4,10 @@ A message may carry files uploaded before it (chat.services.attachments): the
 send names them, and they are checked (the sender's, to this room, not sent yet)
 and attached in the message's own transaction. Deleting a message deletes them.
 
+A send may be a reply (``parent_seq``): a message of the room like any other,
+in the thread of the message it answers, whose summary changes with it in the
+same transaction (chat.services.threads).
+
 A message's ``@username`` mentions of the room's members are stored with it
 (``Mention``): a name matches a member's username exactly or, failing that, one
 member's ignoring case. Others (non-members, the author) are only rendered.
@@ -28,6 +32,7 @@ from chat.exceptions import ChatError, Forbidden, NotFound, TooLarge, TooLong
 from chat.models import Attachment, Membership, Mention, Message, Reaction, Room
 from chat.realtime import metrics
 from chat.rendering import mention_runs, mentioned_names, render_body
+from chat.services import threads
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,10 @@ class SendRequest:
     client_id: str
     # Ids of the sender's uploads to this room to send with it (chat.services.attachments).
     attachments: tuple[int, ...] = ()
+    # A reply: the seq of the message it answers (a reply to a reply joins its thread);
+    # also_to_room shows it in the room's main timeline too.
+    parent_seq: int | None = None
+    also_to_room: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +190,18 @@ def take_rev(room_id: int) -> int:
 
 def _placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
+
+
+def lock_room(room_id: int) -> None:
+    """Lock the room's row until the transaction ends, as lock_rooms does."""
+    if not connection.features.has_select_for_update:
+        return  # SQLite: every write transaction holds the whole database (IMMEDIATE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The table name is the model's own, not input.
+            f"SELECT id FROM {Room._meta.db_table} WHERE id = %s FOR UPDATE",  # noqa: S608
+            [room_id],
+        )
 
 
 def lock_rooms(room_slugs: Collection[str]) -> dict[str, tuple[int, int, bool]]:
@@ -404,6 +425,54 @@ def _claim_attachments(send: SendRequest, room_id: int) -> list[Attachment]:
     return [found[pk] for pk in ids]
 
 
+def _thread_roots(
+    sends: Sequence[SendRequest], replies: list[int], rooms: Mapping[str, tuple[int, int, bool]]
+) -> dict[tuple[int, int], Message | ChatError]:
+    """(room id, parent seq) -> the first message of the thread a reply to it joins, or
+    why there is none, for each reply among ``sends``. Read with the rooms locked: every
+    writer of a room's messages locks the room first (lock_message), so none of them
+    can change (be deleted) before the batch commits."""
+    asked: set[tuple[int, int]] = set()
+    for index in replies:
+        room, parent_seq = rooms.get(sends[index].room_slug), sends[index].parent_seq
+        if room is not None and parent_seq is not None:
+            asked.add((room[0], parent_seq))
+    if not asked:
+        return {}
+    found = {
+        (message.room_id, message.seq): message
+        for message in Message.objects.filter(
+            room_id__in={room_id for room_id, _seq in asked}, seq__in={seq for _room_id, seq in asked}
+        ).select_related("thread")
+    }
+    roots: dict[tuple[int, int], Message | ChatError] = {}
+    for key in asked:
+        try:
+            roots[key] = permissions.check_can_reply_to(found.get(key))
+        except ChatError as error:
+            roots[key] = error
+    return roots
+
+
+def _replies_store(created: Mapping[int, Message]) -> list[Message]:
+    """Count the replies among ``created`` (just inserted) in their threads' summaries,
+    each change with the room's next rev, and note who takes part in them; returns the
+    first messages that changed. Call with the rooms locked."""
+    replies = sorted((m for m in created.values() if m.thread is not None), key=lambda m: (m.room_id, m.seq))
+    if not replies:
+        return []
+    roots: dict[int, Message] = {}
+    for reply in replies:
+        root = roots.setdefault(reply.thread_id, reply.thread)  # type: ignore[arg-type]
+        reply.thread = root  # the same object for every reply to it, so counts add up
+        threads.note_reply(root, reply, reply.author.username if reply.author else "")
+    for root in roots.values():
+        root.rev = take_rev(root.room_id)
+        root.save(update_fields=threads.SUMMARY_FIELDS)
+    threads.participants_store(roots.values(), replies)
+    return list(roots.values())
+
+
 def _insert_batch(
     sends: Sequence[SendRequest], fresh: list[int]
 ) -> tuple[dict[int, Message], list[int], dict[int, ChatError]]:
@@ -434,6 +503,8 @@ def _insert_batch(
             {sends[index].user.pk for index in fresh},
         )
         last_seq = {slug: seq for slug, (_id, seq, _archived) in open_rooms.items()}
+        replying = [index for index in fresh if sends[index].parent_seq is not None]
+        roots = _thread_roots(sends, replying, open_rooms) if replying else {}
         read_upto: dict[int, int] = {}  # membership id -> the seq its member wrote last
         # Within a room, the sends keep their order of arrival.
         for index in sorted(fresh, key=lambda index: (sends[index].room_slug, index)):
@@ -442,6 +513,10 @@ def _insert_batch(
             membership_id = posters.get((room[0], send.user.pk)) if room is not None else None
             if room is None or membership_id is None:
                 refused.append(index)  # explained after the transaction (_refusal)
+                continue
+            root = roots.get((room[0], send.parent_seq)) if send.parent_seq is not None else None
+            if isinstance(root, ChatError):
+                errors[index] = root  # refused before it takes a seq (or files), so none is left out
                 continue
             if send.attachments:
                 # Its room is locked: no other send can claim these files meanwhile. A
@@ -461,6 +536,9 @@ def _insert_batch(
                 html=written[index].html if body else "",
                 client_id=send.client_id,
                 attachments=[attachment.summary() for attachment in claimed.get(index, [])],
+                thread=root,
+                parent_seq=root.seq if root is not None else None,
+                also_to_room=root is not None and send.also_to_room,
             )
             read_upto[membership_id] = seq
         if created:
@@ -474,8 +552,11 @@ def _insert_batch(
             _attachments_attach(created, claimed)
             # Writing in a room means having read it up to there (a marker never moves back).
             _advance_read_markers(read_upto)
+        changed = _replies_store(created) if roots else []
         for index, message in created.items():
             _published(message, sends[index].room_slug, written[index].mentioned.values())
+        if changed:
+            _threads_published(changed, {room_id: slug for slug, (room_id, _seq, _a) in open_rooms.items()})
     return created, refused, errors
 
 
@@ -491,6 +572,17 @@ def _attachments_attach(messages: Mapping[int, Message], claimed: Mapping[int, l
             rows.append(attachment)
     if rows:
         Attachment.objects.bulk_update(rows, ["message", "position"])
+
+
+def _threads_published(roots: list[Message], slugs: Mapping[int, str]) -> None:
+    """After the messages: each changed thread's summary to its room, then their unread
+    counts to those taking part."""
+    by_room: dict[int, dict[int, int]] = {}
+    for root in roots:
+        events.thread_updated(root.room_id, slugs[root.room_id], root)
+        by_room.setdefault(root.room_id, {})[root.pk] = root.seq
+    for room_id, changed in by_room.items():
+        threads.unread_published(room_id, slugs[room_id], changed)
 
 
 def _create_one(send: SendRequest) -> SendResult | ChatError:
@@ -512,14 +604,24 @@ def _create_one(send: SendRequest) -> SendResult | ChatError:
 
 
 def message_create(
-    *, user: User, room_slug: str, body: str, client_id: str, attachments: Sequence[int] = ()
+    *,
+    user: User,
+    room_slug: str,
+    body: str,
+    client_id: str,
+    attachments: Sequence[int] = (),
+    parent_seq: int | None = None,
+    also_to_room: bool = False,
 ) -> SendResult:
-    """Post ``body`` as ``user``, with the uploads ``attachments`` names (their ids). A
-    repeated ``client_id`` returns the stored message.
+    """Post ``body`` as ``user``, with the uploads ``attachments`` names (their ids), as a
+    reply to message ``parent_seq`` if given. A repeated ``client_id`` returns the stored
+    message.
 
     Callers rate-limit first (chat.ratelimit), on the event loop.
     """
-    request = SendRequest(user, room_slug, body, client_id, tuple(attachments))
+    request = SendRequest(
+        user, room_slug, body, client_id, tuple(attachments), parent_seq=parent_seq, also_to_room=also_to_room
+    )
     [outcome] = messages_create(sends=[request])
     if isinstance(outcome, ChatError):
         raise outcome
@@ -538,7 +640,7 @@ def message_edit(*, user: User, room_slug: str, seq: int, body: str) -> Message:
     with transaction.atomic():
         # The row may have changed since it was read (deleted from another tab, or
         # by a moderator): lock it and decide again, so a delete always wins.
-        message = permissions.check_can_edit_message(user, lock_message(message.pk))
+        message = permissions.check_can_edit_message(user, lock_message(message.pk, room.pk))
         message.body = body
         message.html = written.html if body else ""
         message.edited_at = timezone.now()
@@ -561,7 +663,7 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
     if message.is_deleted:
         return message
     with transaction.atomic():
-        message = lock_message(message.pk)
+        message = lock_message(message.pk, room.pk)
         if message.is_deleted:  # deleted meanwhile: one tombstone, one event
             return message
         message.body = ""
@@ -590,11 +692,29 @@ def message_delete(*, user: User, room_slug: str, seq: int) -> Message:
         # A tombstone mentions no one: it leaves the mention counts and the mentions page.
         Mention.objects.filter(message=message).delete()
         events.message_deleted(room.pk, room.slug, seq)
+        if message.thread_id is not None:
+            _reply_deleted(room, message.thread_id)
     return message
 
 
-def lock_message(message_id: int) -> Message:
-    """The message, read again with its row locked until the transaction ends."""
+def _reply_deleted(room: Room, thread_id: int) -> None:
+    """A reply went: its thread's summary, its room and those taking part hear it."""
+    root = Message.objects.select_for_update(of=("self",)).get(pk=thread_id)  # its room is locked already
+    threads.recount(root)
+    root.rev = take_rev(room.pk)
+    root.save(update_fields=threads.SUMMARY_FIELDS)
+    events.thread_updated(room.pk, room.slug, root)
+    threads.unread_published(room.pk, room.slug, {root.pk: root.seq})
+
+
+def lock_message(message_id: int, room_id: int | None = None) -> Message:
+    """The message, read again with its row locked until the transaction ends, after its
+    room's row (``room_id``, read here if not given): every writer of a room's messages
+    locks the room first, as a batch of sends does before it changes the first message
+    of a thread it replies in, so that two writers never wait for each other."""
+    if room_id is None:
+        room_id = Message.objects.filter(pk=message_id).values_list("room_id", flat=True).get()
+    lock_room(room_id)
     # Only the message row: its author (nullable, an outer join) is read, not locked.
     return Message.objects.select_for_update(of=("self",)).select_related("author").get(pk=message_id)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from chat import events, permissions, selectors
 from chat.exceptions import BadRequest, NotFound
-from chat.models import Message, Reaction
+from chat.models import Message, Reaction, Room
 from chat.services.messages import lock_message, take_rev
 
 EMOJI_MAX_CHARS = 16  # code points: the longest family and flag sequences fit
@@ -73,7 +73,7 @@ def _react(user: User, room_slug: str, seq: int, emoji: str, *, add: bool) -> li
     if message is None or message.is_deleted:
         raise NotFound(_("No such message."))
     with transaction.atomic():
-        message = lock_message(message.pk)
+        message = lock_message(message.pk, room.pk)
         if message.is_deleted:  # deleted meanwhile
             raise NotFound(_("No such message."))
         mine = Reaction.objects.filter(message=message, user=user, emoji=emoji)
@@ -109,13 +109,11 @@ def reactions_refresh(message_id: int) -> None:
     """Rewrite a message's summary from its Reaction rows after some went without a
     service (their user was deleted), and tell the room."""
     with transaction.atomic():
-        message = (
-            Message.objects.select_for_update(of=("self",))
-            .select_related("room")
-            .filter(pk=message_id)
-            .first()
-        )
-        if message is None or message.is_deleted:
+        room = Room.objects.filter(messages=message_id).first()
+        if room is None:
+            return
+        message = lock_message(message_id, room.pk)
+        if message.is_deleted:
             return
         summary = reaction_summary(message)
         if summary == message.reactions:
@@ -123,4 +121,4 @@ def reactions_refresh(message_id: int) -> None:
         message.reactions = summary
         message.rev = take_rev(message.room_id)
         message.save(update_fields=["reactions", "rev"])
-        events.reactions_changed(message.room_id, message.room.slug, message.seq, summary)
+        events.reactions_changed(room.pk, room.slug, message.seq, summary)

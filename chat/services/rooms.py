@@ -220,7 +220,13 @@ def room_join(*, user: User, room_slug: str, origin: str | None = None) -> Membe
         with transaction.atomic():
             system_note(room, notes.JOINED, user)
             # The join note is the newest message; a new member has read up to it.
-            membership = Membership.objects.create(room=room, user=user, last_read_seq=room.last_seq)
+            membership = Membership.objects.create(
+                room=room,
+                user=user,
+                last_read_seq=room.last_seq,
+                # Back in a room whose threads they took part in: those count again.
+                in_threads=selectors.takes_part_in_threads(user.pk, room.pk),
+            )
             events.room_added(
                 user.pk, room.pk, selectors.room_summary_for(user, room, membership), skip=origin
             )

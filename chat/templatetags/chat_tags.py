@@ -98,6 +98,12 @@ def sidebar_sections(rooms: list[dict[str, Any]], active: str = "") -> list[dict
     ]
 
 
+@register.filter
+def thread_unread_total(rooms: list[dict[str, Any]]) -> int:
+    """The unread replies in all the user's threads: their ROOM_SUMMARYs' thread_unread."""
+    return sum(room.get("thread_unread", 0) for room in rooms)
+
+
 @lru_cache(maxsize=32)
 def _url_pattern(name: str, script_prefix: str) -> str:
     return reverse(name, kwargs={"slug": "--slug--"})

@@ -182,6 +182,27 @@ def visit_room_deleting(page: Page, chat: Chat) -> None:
     expect(mine.get_by_test_id("delete-confirm-button")).to_be_visible()
 
 
+def visit_room_thread(page: Page, chat: Chat) -> None:
+    room_loaded(page, chat.room)
+    mine = messages(page).filter(has_text=f"history {HISTORY - 3}")
+    mine.hover()
+    mine.get_by_role("button", name="Reply in thread").click()
+    thread = page.get_by_role("complementary", name=re.compile("^Thread"))
+    expect(thread).to_be_visible()
+    body = f"a reply {uuid.uuid4().hex[:6]}"
+    page.get_by_test_id("thread-input").fill(body)
+    page.get_by_test_id("thread-input").press("Enter")
+    expect(thread.get_by_test_id("message").filter(has_text=body)).to_have_count(1)
+    expect(mine.get_by_test_id("thread-summary")).to_be_visible()
+
+
+def visit_threads(page: Page, chat: Chat) -> None:
+    visit_room_thread(page, chat)
+    page.goto("/threads/")
+    wait_connected(page)
+    expect(page.get_by_test_id("thread-result").first).to_be_visible()
+
+
 def visit_direct(page: Page, chat: Chat) -> None:
     room_loaded(page, chat.direct)
 
@@ -220,12 +241,15 @@ PAGES = [
     ("room-members", True, visit_room_members, DESKTOP),
     ("room-message-actions", True, visit_room_message_actions, DESKTOP),
     ("room-deleting", True, visit_room_deleting, DESKTOP),
+    ("room-thread", True, visit_room_thread, DESKTOP),
+    ("threads", True, visit_threads, DESKTOP),
     ("direct", True, visit_direct, DESKTOP),
     ("search", True, visit_search, DESKTOP),
     ("people-picker", True, visit_people_picker, DESKTOP),
     ("profile", True, visit_profile, DESKTOP),
     ("room-phone", True, visit_room, PHONE),
     ("room-sidebar-phone", True, visit_room_sidebar_on_a_phone, PHONE),
+    ("room-thread-phone", True, visit_room_thread, PHONE),
     ("login-phone", False, visit_login, PHONE),
 ]
 

@@ -125,7 +125,7 @@ def test_on_a_touch_screen_a_tap_on_a_message_opens_its_actions_menu(new_user, o
     # A tap opens the message's menu; Escape closes it.
     second.get_by_test_id("message-body").tap()
     expect(menu).to_be_visible()
-    expect(menu.get_by_role("menuitem")).to_have_text(["Edit", "Add reaction", "Delete"])
+    expect(menu.get_by_role("menuitem")).to_have_text(["Edit", "Add reaction", "Reply in thread", "Delete"])
     assert_within_viewport(phone, menu)
     phone.keyboard.press("Escape")
     expect(menu).to_have_count(0)
@@ -137,7 +137,7 @@ def test_on_a_touch_screen_a_tap_on_a_message_opens_its_actions_menu(new_user, o
     expect(menu).to_have_count(1)
     expect(bobs.get_by_role("menu")).to_be_visible()
     # The room's admin may delete bob's message, not edit it.
-    expect(menu.get_by_role("menuitem")).to_have_text(["Add reaction", "Delete"])
+    expect(menu.get_by_role("menuitem")).to_have_text(["Add reaction", "Reply in thread", "Delete"])
     phone.get_by_test_id("room-name").tap()
     expect(menu).to_have_count(0)
 

@@ -1,7 +1,8 @@
 """Screenshots of the main screens, taken by every test run, with checks that each
-shows what it should: the room list, a room with history, files in a message,
-search results, a direct conversation, the people picker, a phone-sized screen and
-dark mode; and in Chinese (``*-zh.png``) for browsers that ask for it.
+shows what it should: the room list, a room with history, files in a message, a
+thread beside the room, search results, a direct conversation, the people picker,
+a phone-sized screen (and a thread on it) and dark mode; and in Chinese
+(``*-zh.png``) for browsers that ask for it.
 
 They go to test-artifacts/screenshots/ (not committed); ``make screenshots``
 writes them to docs/screenshots/, where the README shows them. Look at them.
@@ -30,6 +31,12 @@ new_user = test_chat_browser.new_user
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("CHAT_SCREENSHOTS_DIR") or ROOT / "test-artifacts" / "screenshots")
 PNG = b"\x89PNG\r\n\x1a\n"
+
+THREAD = [
+    ("bob", "I can take the release notes if you do the status page."),
+    ("alice", "Deal. Keep them short: three bullets at most."),
+    ("bob", "Three bullets it is. Draft in an hour."),
+]
 
 CONVERSATION = [
     ("alice", "Morning! The *launch checklist* is in the wiki, please have a look :tada:"),
@@ -134,6 +141,25 @@ def test_screenshots_of_the_main_screens(new_user) -> None:
     )
     shoot(alice.page, "files")
 
+    # A thread on the release notes (tests/browser/test_threads_browser.py tests it).
+    notes = messages(alice.page).filter(has_text="the release notes").first
+    parent = int(notes.get_attribute("data-seq"))
+    for count, (who, body) in enumerate(THREAD, start=1):
+        people[who].page.evaluate(
+            "([parent, body]) => window.chatApp.sendReply(body, parent, false)", [parent, body]
+        )
+        expect(notes.get_by_test_id("thread-summary")).to_contain_text(
+            "1 reply" if count == 1 else f"{count} replies"
+        )
+    notes.get_by_test_id("thread-summary").click()
+    thread = alice.page.get_by_test_id("thread-messages").get_by_test_id("message")
+    expect(thread).to_have_count(len(THREAD) + 1)
+    alice.page.get_by_test_id("thread-input").fill("I'll merge them into one page tonight.")
+    alice.page.mouse.move(640, 20)  # over the top bar: no message shows its hover actions
+    shoot(alice.page, "thread")
+    alice.page.get_by_test_id("thread-input").fill("")
+    alice.page.get_by_test_id("thread-close").click()
+
     alice.page.emulate_media(color_scheme="dark")
     alice.page.reload()
     wait_connected(alice.page)
@@ -192,6 +218,12 @@ def test_screenshots_of_the_main_screens(new_user) -> None:
         width = small.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"the page is {width}px wide on a 360px screen"
         shoot(small, "mobile-360")
+        small.get_by_test_id("thread-summary").first.tap()
+        expect(small.get_by_test_id("thread-panel")).to_be_visible()
+        expect(small.get_by_test_id("thread-messages").get_by_test_id("message")).to_have_count(
+            len(THREAD) + 1
+        )
+        shoot(small, "thread-mobile-360")
     finally:
         phone.close()
 

@@ -80,6 +80,7 @@ async def test_hello_describes_the_user_and_their_rooms(
         "unread": 2,
         "mentions": 0,
         "muted": False,
+        "thread_unread": 0,
         "can": ["delete", "edit", "join", "leave", "mute", "react", "send", "upload"],
     }
     assert (rooms["secret"]["private"], rooms["secret"]["unread"]) == (True, 0)

@@ -219,6 +219,7 @@ def test_the_message_object() -> None:
         "reactions": [],
         "event": None,
         "attachments": [],
+        "parent_seq": None,
     }
 
 
@@ -263,6 +264,7 @@ def test_a_room_summary() -> None:
         "unread": 5,
         "mentions": 0,
         "muted": False,
+        "thread_unread": 0,
         "can": ["leave", "manage_members", "manage_room", "mute"],
     }
     assert protocol.room_summary(room, membership, mentions=2)["mentions"] == 2

@@ -130,8 +130,11 @@ def test_on_postgresql_a_chinese_word_is_looked_up_in_the_trigram_index(
         assert cursor.fetchone() is not None
         # Enough other messages that reading them all costs more than the index.
         cursor.execute(
-            "INSERT INTO chat_message (room_id, seq, author_id, body, html, created_at, rev, reactions)"
-            " SELECT %s, 100 + n, %s, '第' || n || '条：今天天气很好', '', now(), 0, '[]'"
+            # Every column without a value of the database's own (the models' defaults are Python's).
+            "INSERT INTO chat_message (room_id, seq, author_id, body, html, created_at, rev, reactions,"
+            " attachments, also_to_room, reply_count, repliers)"
+            " SELECT %s, 100 + n, %s, '第' || n || '条：今天天气很好', '', now(),"
+            " 0, '[]', '[]', false, 0, '[]'"
             " FROM generate_series(1, 20000) AS n",
             [public_room.pk, alice.pk],
         )

@@ -135,6 +135,7 @@ def test_a_room_summary_counts_unread_messages(public_room: Room, alice: User, b
         "unread": 2,
         "mentions": 0,
         "muted": False,
+        "thread_unread": 0,
         "can": ["delete", "edit", "join", "leave", "mute", "react", "send", "upload"],
     }
 

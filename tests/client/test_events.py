@@ -76,6 +76,16 @@ def test_a_message_has_every_field_of_the_message_object() -> None:
     assert not event.deleted
 
 
+def test_a_reply_names_its_thread_and_thread_frames_are_for_later() -> None:
+    event = parse_event(message_frame("general", 6, "agreed", parent_seq=5, also_to_room=False))
+    plain = parse_event(message_frame("general", 7, "lunch?", parent_seq=None))
+
+    assert isinstance(event, Message) and isinstance(plain, Message)
+    assert (event.parent_seq, plain.parent_seq) == (5, None)
+    updated = {"type": "thread_updated", "room": "general", "seq": 5, "reply_count": 1, "repliers": ["bob"]}
+    assert isinstance(parse_event(updated), Unknown)
+
+
 def test_a_system_message_has_no_author() -> None:
     event = parse_event(message_frame("general", 1, "Bob joined.", author=None))
 

@@ -144,6 +144,35 @@ async def test_a_send_whose_ack_was_lost_is_resent_and_stored_once(
     assert mine.bodies(room).count("exactly once") == 1
 
 
+async def test_replies_in_threads_are_delivered_once_each_in_seq_order(
+    deployment: Deployment, opened: list[ChatClient]
+) -> None:
+    room = deployment.room
+    reader = chat_for(deployment.servers[0].url, deployment.users[0])
+    writer = chat_for(deployment.servers[1].url, deployment.users[1])
+    opened += [reader, writer]
+    await reader.connect()
+    await writer.connect()
+    seen = Collector(reader)
+
+    first = await writer.send(room, "a thread starts")
+    answer = await writer.send(room, "a reply", parent_seq=first.seq)
+    await writer.send(room, "a reply to the reply", parent_seq=answer.seq, also_to_room=True)
+    await writer.send(room, "back in the room")
+    await seen.wait_for("back in the room")
+
+    mine = [m for m in seen.messages if m.room == room and m.seq >= first.seq]
+    assert [(m.body, m.parent_seq) for m in mine] == [
+        ("a thread starts", None),
+        ("a reply", first.seq),
+        ("a reply to the reply", first.seq),  # it joins the thread of the one it answers
+        ("back in the room", None),
+    ]
+    assert [m.seq for m in mine] == list(range(first.seq, first.seq + 4))
+    stored = [m for m in await all_messages(reader, room) if m.seq >= first.seq]
+    assert [m.seq for m in stored] == [m.seq for m in mine]
+
+
 # The command line --------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ import { StatusPill, Toast, applyRoomChrome, submitQuietly } from "./room-chrome
 import { SidebarView } from "./sidebar.js";
 import { RoomDirectory, RoomLog } from "./store.js";
 import { RoomSwitcher } from "./switcher.js";
+import { ThreadList, ThreadPanel, inMainView, isReply } from "./threads.js";
 import { Composer } from "./composer.js";
 import { Draft } from "./drafts.js";
 import { TypingView } from "./typing.js";
@@ -44,9 +45,17 @@ class ChatApp {
     this.slug = this.summary ? this.summary.slug : null;
     this.member = root.dataset.member === "true";
     this.lostAccess = "";
-    // /r/<slug>/?seq=N (a search result): open at that message instead.
-    const asked = Number(new URLSearchParams(window.location.search).get("seq"));
-    this.focusSeq = this.slug && Number.isSafeInteger(asked) && asked > 0 ? asked : 0;
+    // /r/<slug>/?seq=N (a search result): open at that message instead; with
+    // &thread=P (a reply), at the thread's first message, the thread open beside it.
+    const query = new URLSearchParams(window.location.search);
+    const seqParam = (name) => {
+      const value = Number(query.get(name));
+      return this.slug && Number.isSafeInteger(value) && value > 0 ? value : 0;
+    };
+    this.openingThread = seqParam("thread");
+    this.threadFocus = this.openingThread ? seqParam("seq") : 0;
+    this.focusSeq = this.openingThread || seqParam("seq");
+    this.threadUnread = new Map(); // parent seq -> my unread replies there (thread_unread), open room
     this.log = this.slug ? new RoomLog(this.slug) : null;
     this.online = false;
     this.names = new Map([[this.me, this.user.display_name || this.me]]);
@@ -122,7 +131,11 @@ class ChatApp {
       onDiscard: (clientId) => this.uploads?.release(this.outbox.discard(clientId)?.attachments),
       // The room's files are its members' alone.
       canOpenFiles: () => this.member && !this.lostAccess,
+      threads: true,
+      onOpenThread: (seq, opener) => this.openThread(seq, { opener }),
+      threadUnread: (seq) => this.threadUnread.get(seq) || 0,
     });
+    this.setUpThreads();
     this.history = new RoomHistory({
       room: this.slug,
       log: this.log,
@@ -132,12 +145,17 @@ class ChatApp {
       focusSeq: this.focusSeq,
       onPage: (messages) => this.onPage(messages),
       initialRev: this.summary ? this.summary.last_rev ?? 0 : 0,
+      timeline: "main", // replies go to their threads (threads.js)
     });
     this.reader = new ReadMarker({
       room: this.slug,
       directory: this.directory,
       send: (frame) => this.connection.send(frame),
-      hasShown: (seq) => this.messages.hasShown(seq),
+      // The newest seq may be a reply the main list leaves out: the message shown for it.
+      hasShown: (seq) => {
+        const shown = this.log.heldAtOrBelow(seq);
+        return shown === 0 || this.messages.hasShown(shown);
+      },
       attentive: () => document.visibilityState === "visible" && document.hasFocus(),
       onMarked: () => this.renderSidebar(),
       sent: this.summary ? this.summary.last_read_seq : 0,
@@ -173,6 +191,56 @@ class ChatApp {
     document.addEventListener("visibilitychange", attention);
     this.applyRoomState();
     this.renderMessages();
+  }
+
+  /** The thread panel beside the room (threads.js). */
+  setUpThreads() {
+    const element = document.getElementById("thread-panel");
+    if (!element) return;
+    const room = this.slug;
+    this.threads = new ThreadPanel({
+      element,
+      room,
+      send: (frame) => !this.lostAccess && this.connection.send(frame),
+      view: {
+        me: this.me,
+        myName: this.user.display_name || this.me,
+        permissions: () => ({ can: this.abilities() }),
+        nameFor: (username) => this.nameFor(username),
+        emoji: readJson("chat-emoji", []),
+        frequent: readJson("chat-frequent-reactions", []),
+        popovers: this.messages.popovers,
+        onEdit: (seq, body) => this.connection.send({ type: "edit", room, seq, body }) || this.offline(),
+        onDelete: (seq) => this.connection.send({ type: "delete", room, seq }) || this.offline(),
+        onReact: (seq, emoji) => this.connection.send({ type: "react", room, seq, emoji }) || this.offline(),
+        onUnreact: (seq, emoji) => this.connection.send({ type: "unreact", room, seq, emoji }) || this.offline(),
+        onRetry: (clientId) => this.outbox.retry(clientId),
+        onDiscard: (clientId) => this.uploads?.release(this.outbox.discard(clientId)?.attachments),
+        canOpenFiles: () => this.member && !this.lostAccess,
+      },
+      pending: (parentSeq) => this.outbox.forRoom(room).filter((entry) => entry.parent_seq === parentSeq),
+      onReply: (body, parentSeq, alsoToRoom) => this.sendReply(body, parentSeq, alsoToRoom),
+      onTyping: () => this.connection.send({ type: "typing", room }),
+      members: () => this.members?.all() ?? [],
+      maxLength: Number(this.root.dataset.maxBody),
+      attentive: () => document.visibilityState === "visible" && document.hasFocus(),
+      online: () => this.online,
+      onToggle: (open) => document.body.classList.toggle("thread-open", open),
+      // What opened it may have been drawn again (a new summary): its thread's way in, else the composer.
+      fallbackFocus: (parentSeq) => this.messages.threadOpener(parentSeq) ?? this.composer?.input,
+    });
+    const attention = () => this.threads.markRead();
+    window.addEventListener("focus", attention);
+    document.addEventListener("visibilitychange", attention);
+  }
+
+  /** Open the thread of message ``seq`` beside the room. */
+  openThread(seq, { opener = null, focusSeq = 0 } = {}) {
+    if (!this.threads) return;
+    const message = this.log.messages.get(seq);
+    // A reply shown in the room (also sent to it) opens its thread.
+    const parentSeq = message && isReply(message) ? message.parent_seq : seq;
+    this.threads.open(parentSeq, { opener, focusSeq, root: this.log.messages.get(parentSeq) ?? null });
   }
 
   /** Files: the attach button, drag and drop over the room, paste into the composer (attachments.js). */
@@ -271,6 +339,9 @@ class ChatApp {
       activeSlug: this.slug,
     });
     this.popovers = new Popovers(document);
+    // The threads page: each thread's unread replies, live.
+    const threadResults = document.querySelector("[data-testid=thread-results]");
+    this.threadList = threadResults ? new ThreadList(threadResults) : null;
     for (const details of document.querySelectorAll("details.popover-menu, details.user-menu")) {
       this.popovers.addDetails(details);
     }
@@ -294,6 +365,11 @@ class ChatApp {
     if (this.slug) this.catchUp();
     this.outbox.flush({ resendUnacked: true });
     this.renderMessages();
+    if (this.openingThread && !this.lostAccess) {
+      // /r/<slug>/?thread=P: the thread opens with the page, once there is a socket to ask.
+      this.openThread(this.openingThread, { focusSeq: this.threadFocus });
+      this.openingThread = 0;
+    }
   }
 
   onPresence(frame) {
@@ -309,6 +385,7 @@ class ChatApp {
     showPresence(this.members?.list, this.presence, this.slug);
     this.renderSidebar();
     this.history?.reset();
+    this.threads?.reset();
     this.typing?.clear();
     this.outbox.connectionLost();
   }
@@ -332,6 +409,7 @@ class ChatApp {
   catchUp() {
     if (this.lostAccess) return;
     this.history.catchUp(this.directory.get(this.slug));
+    this.threads?.catchUp();
   }
 
   requestHistory(kind) {
@@ -346,6 +424,15 @@ class ChatApp {
 
   onHistory(frame) {
     if (frame.room !== this.slug || !this.history) return;
+    if (frame.parent_seq !== undefined) {
+      // A thread's page: the panel's (the room's pages never name a parent).
+      for (const message of frame.messages || []) {
+        this.learn(message);
+        this.settleOwn(message);
+      }
+      this.threads?.receive(frame);
+      return;
+    }
     const page = this.history.receive(frame);
     if (!page) return;
     this.renderMessages({ stickToBottom: page.stickToBottom });
@@ -389,6 +476,10 @@ class ChatApp {
         return undefined;
       case "changes":
         return this.onChanges(frame);
+      case "thread_updated":
+        return this.onThreadUpdated(frame);
+      case "thread_unread":
+        return this.onThreadUnread(frame);
       case "typing":
         if (frame.room === this.slug && frame.user !== this.me) this.typing.add(frame.user);
         return undefined;
@@ -458,16 +549,23 @@ class ChatApp {
     this.notifier.notify(message, this.directory.get(frame.room));
     if (frame.room === this.slug) {
       if (message.author) this.typing.remove(message.author.username);
-      this.log.put(message);
-      if (this.log.loaded) {
-        this.log.advance();
-        if (this.log.hasGap()) this.requestHistory("after");
-      }
-      const mine = message.author && message.author.username === this.me;
-      this.renderMessages({ stickToBottom: mine });
+      const mine = Boolean(message.author && message.author.username === this.me);
+      this.fileMessage(message, { mine });
+      this.renderMessages({ stickToBottom: mine && inMainView(message) });
       this.markRead();
     }
     this.renderSidebar();
+  }
+
+  /** A message of the open room (live, or our own from an ack): into the room's list, or its thread's. */
+  fileMessage(message, { mine = false } = {}) {
+    if (inMainView(message)) this.log.put(message);
+    else this.log.cover(message.seq); // a seq the main list accounts for without showing it
+    if (isReply(message)) this.threads?.put(message, { mine });
+    if (this.log.loaded) {
+      this.log.advance();
+      if (this.log.hasGap()) this.requestHistory("after");
+    }
   }
 
   onAck(frame) {
@@ -487,34 +585,55 @@ class ChatApp {
       client_id: frame.client_id,
       provisional: true,
     };
+    if (entry && Number.isSafeInteger(entry.parent_seq)) {
+      message.parent_seq = entry.parent_seq;
+      message.also_to_room = Boolean(entry.also_to_room);
+    }
     this.directory.noteMessage(frame.room, message, this.me);
     if (frame.room === this.slug && entry && !this.log.messages.has(frame.seq)) {
       // Shown at once; the message frame (or history) brings the server's copy.
-      this.log.put(message);
-      if (this.log.loaded) {
-        this.log.advance();
-        if (this.log.hasGap()) this.requestHistory("after");
-      }
-      this.renderMessages({ stickToBottom: true });
+      this.fileMessage(message, { mine: true });
+      this.renderMessages({ stickToBottom: inMainView(message) });
     }
     this.renderSidebar();
   }
 
   onEdited(frame) {
     if (this.directory.noteMentions(frame.room, frame.message, this.me)) this.renderSidebar();
-    if (frame.room !== this.slug || !this.log.messages.has(frame.message.seq)) return;
+    if (frame.room !== this.slug || !this.log) return;
+    this.threads?.put(frame.message);
+    if (!this.log.messages.has(frame.message.seq)) return;
     if (this.log.put(frame.message)) this.renderMessages();
   }
 
   onDeleted(frame) {
     if (this.directory.noteDeleted(frame.room, frame.seq)) this.renderSidebar();
-    if (frame.room !== this.slug) return;
+    if (frame.room !== this.slug || !this.log) return;
+    this.threads?.deleted(frame.seq);
     if (this.log.markDeleted(frame.seq)) this.renderMessages();
   }
 
   onReactionsChanged(frame) {
     if (frame.room !== this.slug || !this.log) return;
+    this.threads?.reactions(frame.seq, frame.reactions || []);
     if (this.log.setReactions(frame.seq, frame.reactions || [])) this.renderMessages();
+  }
+
+  /** A thread's summary changed: its first message shows it, here and in the panel. */
+  onThreadUpdated(frame) {
+    if (frame.room !== this.slug || !this.log) return;
+    this.threads?.threadUpdated(frame);
+    if (this.log.setThread(frame.seq, frame)) this.renderMessages();
+  }
+
+  /** My unread replies in one of my threads: the sidebar's count, the parent's, the threads page's. */
+  onThreadUnread(frame) {
+    if (this.directory.setThreadUnread(frame.room, frame.thread_unread)) this.renderSidebar();
+    this.threadList?.update(frame);
+    if (frame.room !== this.slug || !this.log) return;
+    if ((this.threadUnread.get(frame.parent_seq) || 0) === frame.unread) return;
+    this.threadUnread.set(frame.parent_seq, frame.unread);
+    this.renderMessages();
   }
 
   /** What changed in the messages held while this page was away (history.js asks). */
@@ -525,6 +644,7 @@ class ChatApp {
       this.learn(message);
       if (this.directory.noteMentions(frame.room, message, this.me)) mentionsChanged = true;
     }
+    this.threads?.changes(frame.messages || []);
     if (this.history.receiveChanges(frame)) this.renderMessages();
     if (mentionsChanged) this.renderSidebar();
   }
@@ -567,6 +687,8 @@ class ChatApp {
 
   onError(frame) {
     if (frame.ref && this.outbox.fail(frame.ref, frame)) return;
+    // A thread asked for that is not there (a stale link): the panel says so.
+    if (!frame.ref && frame.code === "not_found" && this.threads?.awaiting()) this.threads.failed();
     this.toast.show(frame.message || frame.code);
   }
 
@@ -577,6 +699,10 @@ class ChatApp {
     this.outbox.add(this.slug, body, this.uploads.take());
     this.messages.scrollToBottom();
     this.renderMessages({ stickToBottom: true });
+  }
+
+  sendReply(body, parentSeq, alsoToRoom) {
+    this.outbox.add(this.slug, body, { reply: { parent_seq: parentSeq, also_to_room: alsoToRoom } });
   }
 
   offline() {
@@ -623,19 +749,23 @@ class ChatApp {
   }
 
   applyRoomState() {
-    applyRoomChrome(this.summary, {
+    const canWrite = applyRoomChrome(this.summary, {
       member: this.member,
       lostAccess: this.lostAccess,
       composer: this.composer,
       placeholder: this.placeholder,
     });
     if (this.attachButton) this.attachButton.hidden = !this.abilities().includes("upload");
+    this.threads?.setCanWrite(canWrite);
     this.updateTitle();
   }
 
   renderMessages({ stickToBottom = false } = {}) {
     if (!this.messages) return;
-    this.messages.render(this.log, this.outbox.forRoom(this.slug), { stickToBottom, online: this.online });
+    // Replies wait in their thread's panel, not under the room's messages.
+    const pending = this.outbox.forRoom(this.slug).filter((entry) => !isReply(entry));
+    this.messages.render(this.log, pending, { stickToBottom, online: this.online });
+    this.threads?.render();
   }
 
   renderSidebar() {

@@ -156,3 +156,15 @@ export function formatSize(bytes) {
   const number = value.toLocaleString(pageLanguage(), { maximumFractionDigits: 1 });
   return interpolate(gettext("%(number)s %(unit)s"), { number, unit: units[unit] });
 }
+
+/** A thread's replies: "1 reply", "3 replies" (threads.js). */
+export function repliesText(count) {
+  return interpolate(ngettext("%(count)s reply", "%(count)s replies", count), { count: formatNumber(count) });
+}
+
+/** The replies one has not read: "1 unread reply", "3 unread replies". */
+export function unreadRepliesText(count) {
+  return interpolate(ngettext("%(count)s unread reply", "%(count)s unread replies", count), {
+    count: formatNumber(count),
+  });
+}

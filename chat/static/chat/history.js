@@ -3,7 +3,9 @@
 // search result or the first unread message), and what an arriving page means.
 // It keeps the requests in flight so the same page is not asked for twice.
 // It also keeps the room's rev, to ask what changed in the messages it holds
-// (edits, deletions, reactions) while the page was away.
+// (edits, deletions, reactions, threads) while the page was away. With a
+// ``view`` ("main"), it asks for the room's main timeline, without the replies
+// in threads, and counts the seqs each page accounts for as shown.
 
 export const PAGE_SIZE = 50;
 export const CATCH_UP_PAGE_SIZE = 100;
@@ -15,10 +17,12 @@ const OPENING = new Set(["newest", "unread", "focus"]);
 
 /**
  * The history frame for ``kind`` ("newest", "before", "after", "unread", "focus"),
- * from what the log holds. ``unreadFrom`` and ``focusSeq`` serve "unread" and "focus".
+ * from what the log holds. ``unreadFrom`` and ``focusSeq`` serve "unread" and "focus";
+ * ``view``, if given, is the view asked for ("main").
  */
-export function historyFrame(kind, { room, log, unreadFrom = 0, focusSeq = 0 }) {
+export function historyFrame(kind, { room, log, unreadFrom = 0, focusSeq = 0, view = null }) {
   const frame = { type: "history", room, limit: PAGE_SIZE };
+  if (view) frame.view = view;
   if (kind === "before") frame.before_seq = log.low;
   else if (kind === "after") {
     frame.after_seq = log.high;
@@ -29,6 +33,12 @@ export function historyFrame(kind, { room, log, unreadFrom = 0, focusSeq = 0 }) 
     frame.limit = CATCH_UP_PAGE_SIZE;
   }
   return frame;
+}
+
+/** The seqs a history page accounts for, {from, to}, if it says (a view that leaves messages out). */
+export function pageRange(frame) {
+  const { from_seq: from, to_seq: to } = frame;
+  return Number.isSafeInteger(from) && Number.isSafeInteger(to) ? { from, to } : null;
 }
 
 /** The changes frame: what changed in the room's messages after ``afterRev``. */
@@ -42,10 +52,12 @@ export class RoomHistory {
    * ``send(frame)`` -> whether it went out; ``firstUnread()`` -> the first unread seq or 0;
    * ``focusSeq``: a message to open at (/r/<slug>/?seq=N), or 0;
    * ``onPage(messages)``: a page was put in the log (before the view renders it);
-   * ``initialRev``: the room's last_rev as the page was served (for a room the user is not in).
+   * ``initialRev``: the room's last_rev as the page was served (for a room the user is not in);
+   * ``timeline``: the view of the room to ask for ("main"), or null for every message.
    */
-  constructor({ room, log, view, send, firstUnread, focusSeq = 0, onPage = () => {}, initialRev = 0 }) {
+  constructor({ room, log, view, send, firstUnread, focusSeq = 0, onPage = () => {}, initialRev = 0, timeline = null }) {
     this.room = room;
+    this.timeline = timeline;
     this.log = log;
     this.view = view;
     this.send = send;
@@ -119,7 +131,13 @@ export class RoomHistory {
     const asked = (pending) => pending.kind === kind || (OPENING.has(pending.kind) && OPENING.has(kind));
     if (this.inflight.some(asked)) return;
     const unreadFrom = kind === "unread" ? this.firstUnread() : 0;
-    const frame = historyFrame(kind, { room: this.room, log: this.log, unreadFrom, focusSeq: this.focusSeq });
+    const frame = historyFrame(kind, {
+      room: this.room,
+      log: this.log,
+      unreadFrom,
+      focusSeq: this.focusSeq,
+      view: this.timeline,
+    });
     if (!this.send(frame)) return;
     this.inflight.push({ kind, high: this.log.high, unreadFrom });
     if (kind === "before") this.view.loadingOlder = true;
@@ -144,21 +162,22 @@ export class RoomHistory {
       return null;
     }
     const stickToBottom = kind === "newest" && !this.log.loaded;
-    if (kind === "newest") this.log.loadNewest(messages, frame.has_more);
+    const range = pageRange(frame);
+    if (kind === "newest") this.log.loadNewest(messages, frame.has_more, range);
     else if (kind === "unread") {
-      this.log.loadFrom(messages);
+      this.log.loadFrom(messages, range);
       this.view.showUnreadFrom(pending.unreadFrom);
     } else if (kind === "focus") {
-      this.log.loadFrom(messages);
+      this.log.loadFrom(messages, range);
       this.view.showMessage(this.focusSeq);
       this.focusSeq = 0;
     } else if (kind === "before") {
-      this.log.loadOlder(messages, frame.has_more);
+      this.log.loadOlder(messages, frame.has_more, range);
       this.view.loadingOlder = false;
-    } else this.log.loadNewer(messages);
+    } else this.log.loadNewer(messages, range);
     if (this.rev === null && this.log.loaded) this.rev = this.openingRev;
     this.onPage(messages);
-    return { messages, stickToBottom, kind, high, hasMore: frame.has_more };
+    return { messages, stickToBottom, kind, high, hasMore: frame.has_more, range };
   }
 
   /** After the page is rendered: ask for what is still missing, or older talk to fill the view. */

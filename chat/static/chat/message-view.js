@@ -2,7 +2,19 @@
 // followed by the user's pending sends. User text goes in with textContent;
 // the only HTML inserted is a message's `html`, which the server sanitized.
 
-import { avatar, dayKey, dayLabel, el, fullTime, gutterTime, icon, parseTime, shortTime } from "./format.js";
+import {
+  avatar,
+  dayKey,
+  dayLabel,
+  el,
+  fullTime,
+  gutterTime,
+  icon,
+  parseTime,
+  repliesText,
+  shortTime,
+  unreadRepliesText,
+} from "./format.js";
 import { formatNumber, gettext, interpolate } from "./i18n.js";
 import { markOwnMentions } from "./mentions.js";
 import { Popovers } from "./popover.js";
@@ -46,7 +58,11 @@ export class MessageListView {
    * onReact(seq, emoji); onUnreact(seq, emoji); nameFor(username) -> the name to show (who reacted);
    * emoji (the server's [shortcode, emoji] pairs) and frequent (the user's most used emoji), for the picker;
    * popovers (optional: the page's Popovers, so the actions menu closes like the others);
-   * canOpenFiles() (optional: whether the user may download the room's files, i.e. is a member).
+   * canOpenFiles() (optional: whether the user may download the room's files, i.e. is a member);
+   * threads: show each thread's summary under its first message, and offer "Reply in thread"
+   * (the room's main list; threads.js); onOpenThread(seq, opener): open the thread of message seq;
+   * threadUnread(seq): my unread replies in the thread of message seq, as last heard;
+   * idPrefix: of the messages' element ids, so that two lists of one page never share one.
    */
   constructor(options) {
     this.onEditClosed = () => {};
@@ -56,6 +72,10 @@ export class MessageListView {
     this.emoji = [];
     this.frequent = [];
     this.canOpenFiles = () => true;
+    this.threads = false;
+    this.onOpenThread = () => {};
+    this.threadUnread = () => 0;
+    this.idPrefix = "msg-";
     Object.assign(this, options);
     this.viewer = null; // made when a picture is first opened
     this.elements = new Map(); // seq -> element
@@ -96,6 +116,24 @@ export class MessageListView {
     this.jumpButton.addEventListener("click", () => this.scrollToBottom());
   }
 
+  /** Forget every message shown (the list is to show another log: threads.js). */
+  clear() {
+    if (this.picker.isOpen()) this.picker.close();
+    this.closeActionMenu();
+    for (const element of [...this.elements.values(), ...this.pendingElements.values()]) element.remove();
+    this.elements.clear();
+    this.pendingElements.clear();
+    this.editing = null;
+    this.confirming = null;
+    this.revealSeq = 0;
+    this.newestSeq = 0;
+    this.current = 0;
+    this.roving = null;
+    this.loadingOlder = false;
+    this.jumpButton.hidden = true;
+    this.historyStatus.dataset.state = "";
+  }
+
   /** Bring the DOM in line with the log and the outbox. */
   render(log, pending, { stickToBottom = false, online = true } = {}) {
     const scroll = this.captureScroll();
@@ -108,7 +146,7 @@ export class MessageListView {
     let dividerPlaced = false;
     for (const message of messages) {
       let element = this.elements.get(message.seq);
-      const key = renderKey(message, perms, this.me);
+      const key = `${renderKey(message, perms, this.me)}|${this.threads ? this.threadUnread(message.seq) : ""}`;
       // An open editor or delete question keeps its element, unless the message is gone.
       const held = !message.deleted && (this.editing === message.seq || this.confirming === message.seq);
       if (!element || (element.dataset.key !== key && !held)) {
@@ -177,7 +215,7 @@ export class MessageListView {
       className: classes.join(" "),
       dataset: { testid: "message", seq: String(message.seq), author: system ? "" : message.author.username },
       // Reached by the keyboard: one message of the list takes Tab (see updateRoving).
-      attrs: { id: `msg-${message.seq}`, tabindex: "-1" },
+      attrs: { id: `${this.idPrefix}${message.seq}`, tabindex: "-1" },
     });
 
     const time = el("time", {
@@ -240,9 +278,21 @@ export class MessageListView {
     const files = message.deleted ? null : attachmentList(message.attachments, { canOpen: this.canOpenFiles() });
     // A message of files alone has no text to show.
     if (!message.deleted && !message.body && files) body.hidden = true;
-    article.append(gutter, el("div", { className: "msg__main" }, meta, body, files, this.reactionsRow(message, perms)));
+    article.append(
+      gutter,
+      el(
+        "div",
+        { className: "msg__main" },
+        this.threadLabel(message),
+        meta,
+        body,
+        files,
+        this.reactionsRow(message, perms),
+        this.threadRow(message),
+      ),
+    );
 
-    const actions = messageActions(message, mine, perms);
+    const actions = messageActions(message, mine, perms, this.threads);
     if (actions) article.append(actions);
     return article;
   }
@@ -264,6 +314,56 @@ export class MessageListView {
       created - parseTime(previous.created_at) < GROUP_WINDOW_MS;
     element.classList.toggle("msg--continued", Boolean(continued));
     element.classList.toggle("msg--picking", this.picker.isOpen() && this.picker.seq === message.seq);
+  }
+
+  // Threads ------------------------------------------------------------------
+
+  /** Under a thread's first message in the room's list: its replies, who wrote the last ones, when. */
+  threadRow(message) {
+    if (!this.threads || message.last_reply_seq == null) return null;
+    const count = message.reply_count || 0;
+    const unread = this.threadUnread(message.seq);
+    const repliers = (message.repliers || []).map((username) => avatar(this.nameFor(username), username));
+    const parts = [
+      el("span", { className: "thread-summary__avatars", attrs: { "aria-hidden": "true" } }, ...repliers),
+      el("span", { className: "thread-summary__count", text: repliesText(count) }),
+      unread
+        ? el("span", { className: "badge thread-summary__unread", text: formatNumber(unread), attrs: { "aria-label": unreadRepliesText(unread) } })
+        : null,
+      message.last_reply_at
+        ? el("span", { className: "thread-summary__when", text: interpolate(gettext("Last reply %(time)s"), { time: shortTime(parseTime(message.last_reply_at)) }) })
+        : null,
+    ];
+    return el(
+      "button",
+      {
+        className: "thread-summary",
+        dataset: { action: "open-thread", thread: String(message.seq), testid: "thread-summary" },
+        attrs: { type: "button", title: gettext("View thread") },
+      },
+      ...parts,
+    );
+  }
+
+  /** What opens the thread of message ``seq`` here (its summary, else the message), or null. */
+  threadOpener(seq) {
+    const article = this.elements.get(seq);
+    if (!article || !article.isConnected) return null;
+    return article.querySelector("[data-action=open-thread]") ?? article;
+  }
+
+  /** Above a reply: in the room's list (also sent to the room), the way to its thread; in the thread, that it went to the room too. */
+  threadLabel(message) {
+    if (message.parent_seq == null) return null;
+    if (!this.threads) {
+      return message.also_to_room ? el("span", { className: "msg__thread-label", text: gettext("Also sent to the room") }) : null;
+    }
+    return el("button", {
+      className: "link-button msg__thread-label",
+      text: gettext("Replied in a thread"),
+      dataset: { action: "open-thread", thread: String(message.parent_seq), testid: "reply-thread-link" },
+      attrs: { type: "button" },
+    });
   }
 
   // Reactions --------------------------------------------------------------
@@ -446,7 +546,11 @@ export class MessageListView {
       this.viewer.open(button.dataset.url, button.dataset.name);
       return;
     }
-    if (action === "edit") this.startEditing(article, seq);
+    if (action === "open-thread" || action === "reply-in-thread") {
+      const message = this.lookup(seq);
+      const thread = button.dataset.thread ? Number(button.dataset.thread) : message?.parent_seq ?? seq;
+      this.onOpenThread(thread, article.contains(button) && button.isConnected ? button : article);
+    } else if (action === "edit") this.startEditing(article, seq);
     else if (action === "react-add") this.openPicker(article, seq, article.contains(button) ? button : article);
     else if (action === "toggle-reaction") this.toggleReaction(seq, button.dataset.emoji);
     else if (action === "delete") this.askToDelete(article, seq);
@@ -516,7 +620,7 @@ export class MessageListView {
     const message = this.lookup(Number(article.dataset.seq));
     if (!message || this.editing === message.seq || this.confirming === message.seq) return;
     const mine = Boolean(message.author && message.author.username === this.me);
-    const actions = allowedActions(message, mine, this.permissions());
+    const actions = allowedActions(message, mine, this.permissions(), this.threads);
     if (!actions.length) return;
     const items = actions.map(({ action, label, danger }) =>
       el("button", {
@@ -656,7 +760,7 @@ export class MessageListView {
     if (this.editing !== null) this.stopEditing();
     if (this.confirming !== null) this.stopAsking();
     this.confirming = seq;
-    const promptId = `delete-prompt-${seq}`;
+    const promptId = `${this.idPrefix}delete-prompt-${seq}`;
     const cancel = el("button", {
       className: "button button--small button--quiet",
       text: gettext("Cancel"),
@@ -796,7 +900,7 @@ export class MessageListView {
 }
 
 /** What the user may do to ``message``: the row of buttons and the menu both offer these. */
-function allowedActions(message, mine, perms) {
+function allowedActions(message, mine, perms, threads = false) {
   if (message.deleted || message.provisional || !message.author) return [];
   const can = perms.can;
   const actions = [];
@@ -804,14 +908,17 @@ function allowedActions(message, mine, perms) {
   if (can.includes("react")) {
     actions.push({ action: "react-add", label: gettext("Add reaction"), danger: false, icon: "smile-plus" });
   }
+  if (threads && can.includes("send")) {
+    actions.push({ action: "reply-in-thread", label: gettext("Reply in thread"), danger: false, icon: "threads" });
+  }
   if ((mine && can.includes("delete")) || can.includes("delete_others")) {
     actions.push({ action: "delete", label: gettext("Delete"), danger: true });
   }
   return actions;
 }
 
-function messageActions(message, mine, perms) {
-  const buttons = allowedActions(message, mine, perms).map(({ action, label, danger, icon: name }) =>
+function messageActions(message, mine, perms, threads = false) {
+  const buttons = allowedActions(message, mine, perms, threads).map(({ action, label, danger, icon: name }) =>
     name
       ? el(
           "button",
@@ -853,6 +960,12 @@ function renderKey(message, perms, me) {
     perms.can.join(","),
     JSON.stringify(message.reactions || []),
     JSON.stringify((message.attachments || []).map((file) => file.id)),
+    message.parent_seq ?? "",
+    message.also_to_room ?? "",
+    message.reply_count ?? "",
+    message.last_reply_seq ?? "",
+    message.last_reply_at ?? "",
+    JSON.stringify(message.repliers || []),
   ].join("|");
 }
 

@@ -46,8 +46,11 @@ export class Outbox {
     this.restore();
   }
 
-  /** Queue a message; ``clientId`` and ``attachments`` (ATTACHMENT objects) when files go with it. */
-  add(room, body, { clientId = "", attachments = [] } = {}) {
+  /**
+   * Queue a message; ``clientId`` and ``attachments`` (ATTACHMENT objects) when files go
+   * with it; ``reply``: {parent_seq, also_to_room} for a reply in a thread.
+   */
+  add(room, body, { clientId = "", attachments = [], reply = null } = {}) {
     const entry = {
       client_id: clientId || newClientId(),
       room,
@@ -57,6 +60,7 @@ export class Outbox {
       error: "",
       createdAt: Date.now(),
     };
+    if (reply) Object.assign(entry, { parent_seq: reply.parent_seq, also_to_room: Boolean(reply.also_to_room) });
     this.entries.set(entry.client_id, entry);
     this.sendNext();
     this.changed();
@@ -159,6 +163,10 @@ export class Outbox {
     if (!next) return;
     const frame = { type: "send", room: next.room, body: next.body, client_id: next.client_id };
     if (next.attachments && next.attachments.length) frame.attachments = next.attachments.map((file) => file.id);
+    if (Number.isSafeInteger(next.parent_seq)) {
+      frame.parent_seq = next.parent_seq;
+      if (next.also_to_room) frame.also_to_room = true;
+    }
     if (this.send(frame)) next.state = "sent";
   }
 
@@ -174,15 +182,18 @@ export class Outbox {
 
   persist() {
     try {
-      const saved = [...this.entries.values()].map(({ client_id, room, body, attachments, state, error, createdAt }) => ({
-        client_id,
-        room,
-        body,
-        attachments: attachments || [],
-        state: state === "failed" ? "failed" : "queued",
-        error: state === "failed" ? error : "",
-        createdAt,
-      }));
+      const saved = [...this.entries.values()].map(
+        ({ client_id, room, body, attachments, state, error, createdAt, parent_seq, also_to_room }) => ({
+          client_id,
+          room,
+          body,
+          attachments: attachments || [],
+          state: state === "failed" ? "failed" : "queued",
+          error: state === "failed" ? error : "",
+          createdAt,
+          ...(Number.isSafeInteger(parent_seq) ? { parent_seq, also_to_room: Boolean(also_to_room) } : {}),
+        }),
+      );
       window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(saved));
     } catch {
       // Storage full or disabled: the outbox still works for this page.

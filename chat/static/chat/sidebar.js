@@ -1,8 +1,9 @@
-// The sidebar's lists of rooms and direct conversations, with unread badges.
+// The sidebar's lists of rooms and direct conversations, with unread badges, and
+// the Threads entry with the unread replies in the user's threads.
 // The server renders the first version (chat/_sidebar.html); this keeps it
 // up to date, reusing one element per room so focus is not lost.
 
-import { el, icon } from "./format.js";
+import { el, icon, unreadRepliesText } from "./format.js";
 import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
 import { presenceDot } from "./presence.js";
 
@@ -18,9 +19,11 @@ export class SidebarView {
     };
     this.items = new Map();
     for (const item of root.querySelectorAll("li[data-slug]")) this.items.set(item.dataset.slug, item);
+    this.threadsLink = root.querySelector("[data-testid=threads-link]");
   }
 
   render(directory) {
+    this.renderThreads(directory.totalThreadUnread());
     const sections = directory.sections();
     const seen = new Set();
     for (const [section, rooms] of Object.entries(sections)) {
@@ -62,6 +65,17 @@ export class SidebarView {
         this.items.delete(slug);
       }
     }
+  }
+
+  renderThreads(unread) {
+    if (!this.threadsLink) return;
+    const badge = this.threadsLink.querySelector("[data-testid=threads-unread]");
+    const shown = formatNumber(unread);
+    if (badge.textContent === shown && badge.hidden === (unread === 0)) return;
+    badge.textContent = shown;
+    badge.setAttribute("aria-label", unreadRepliesText(unread));
+    badge.hidden = unread === 0;
+    this.threadsLink.classList.toggle("has-unread", unread > 0);
   }
 
   link(room, unread, online = null, mentions = 0) {

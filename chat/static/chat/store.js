@@ -15,6 +15,9 @@ export class RoomLog {
     // Highest seq such that every seq from `low` up to it is here: the
     // "highest shown seq" that catching up continues from.
     this.high = 0;
+    // Seqs above `high` accounted for without a message here: replies that the
+    // room's main view leaves out (threads.js holds them), until `high` passes them.
+    this.covered = new Set();
   }
 
   /** Store a message; returns true if anything about it changed. */
@@ -31,11 +34,20 @@ export class RoomLog {
     return true;
   }
 
-  /** The newest page (history without bounds) arrived. */
-  loadNewest(messages, hasMore) {
+  /**
+   * The newest page (history without bounds) arrived. ``range``: the seqs a page of
+   * the main view accounts for, {from, to} (its from_seq and to_seq), when it left
+   * replies out; without it, a page holds every seq from its first to its last.
+   */
+  loadNewest(messages, hasMore, range = null) {
     for (const message of messages) this.put(message);
-    this.low = messages.length ? messages[0].seq : this.lowestHeld() || 1;
-    this.high = messages.length ? messages[messages.length - 1].seq : this.low - 1;
+    if (range) {
+      this.low = range.from;
+      this.high = Math.max(range.to, range.from - 1);
+    } else {
+      this.low = messages.length ? messages[0].seq : this.lowestHeld() || 1;
+      this.high = messages.length ? messages[messages.length - 1].seq : this.low - 1;
+    }
     this.hasMoreBefore = hasMore;
     this.loaded = true;
     this.advance();
@@ -46,32 +58,47 @@ export class RoomLog {
    * after_seq, to open at the first unread). Seqs start at 1 and none is left
    * out, so older messages exist exactly when the page starts above 1.
    */
-  loadFrom(messages) {
-    this.loadNewest(messages, messages.length > 0 && messages[0].seq > 1);
+  loadFrom(messages, range = null) {
+    const first = range ? range.from : messages.length ? messages[0].seq : 1;
+    this.loadNewest(messages, (range !== null || messages.length > 0) && first > 1, range);
   }
 
   /** An older page (history before_seq) arrived. */
-  loadOlder(messages, hasMore) {
+  loadOlder(messages, hasMore, range = null) {
     for (const message of messages) this.put(message);
-    if (messages.length) this.low = Math.min(this.low, messages[0].seq);
+    if (range) this.low = Math.min(this.low, range.from);
+    else if (messages.length) this.low = Math.min(this.low, messages[0].seq);
     this.hasMoreBefore = hasMore && messages.length > 0;
   }
 
-  /** A newer page (history after_seq) arrived. */
-  loadNewer(messages) {
+  /**
+   * A newer page (history after_seq) arrived; ``range`` as for loadNewest. The page
+   * starts just after the `high` it was asked from, which has only grown since, so
+   * every seq up to its `to` is accounted for.
+   */
+  loadNewer(messages, range = null) {
     for (const message of messages) this.put(message);
+    if (range && range.from <= this.high + 1) this.high = Math.max(this.high, range.to);
     this.advance();
   }
 
-  /** Move `high` up over every seq that is now present. */
+  /** Seq ``seq`` is a reply the main view leaves out: account for it. */
+  cover(seq) {
+    if (seq > this.high) this.covered.add(seq);
+    if (this.loaded) this.advance();
+  }
+
+  /** Move `high` up over every seq that is now present or accounted for. */
   advance() {
-    while (this.messages.has(this.high + 1)) this.high += 1;
+    while (this.messages.has(this.high + 1) || this.covered.has(this.high + 1)) this.high += 1;
+    for (const seq of this.covered) if (seq <= this.high) this.covered.delete(seq);
   }
 
   /** True if a message above `high` is held, i.e. something below it is missing. */
   hasGap() {
     if (!this.loaded) return false;
     for (const seq of this.messages.keys()) if (seq > this.high + 1) return true;
+    for (const seq of this.covered) if (seq > this.high + 1) return true;
     return false;
   }
 
@@ -98,6 +125,15 @@ export class RoomLog {
     return true;
   }
 
+  /** A thread's new summary (thread_updated) on its first message; returns true if it changed. */
+  setThread(seq, summary) {
+    const old = this.messages.get(seq);
+    if (!old || sameThread(old, summary)) return false;
+    const { reply_count, last_reply_seq, last_reply_at, repliers } = summary;
+    this.messages.set(seq, { ...old, reply_count, last_reply_seq, last_reply_at, repliers });
+    return true;
+  }
+
   /** Messages as they are now (a changes answer): those held are replaced, others ignored. */
   replaceHeld(messages) {
     let changed = false;
@@ -105,6 +141,13 @@ export class RoomLog {
       if (this.messages.has(message.seq) && this.put(message)) changed = true;
     }
     return changed;
+  }
+
+  /** The highest seq held at or below ``seq`` (0 if none): the message on screen for it. */
+  heldAtOrBelow(seq) {
+    let found = 0;
+    for (const held of this.messages.keys()) if (held <= seq && held > found) found = held;
+    return found;
   }
 
   lowestHeld() {
@@ -127,7 +170,18 @@ function sameMessage(a, b) {
     a.html === b.html &&
     a.body === b.body &&
     sameReactions(a.reactions, b.reactions) &&
-    sameAttachments(a.attachments, b.attachments)
+    sameAttachments(a.attachments, b.attachments) &&
+    sameThread(a, b)
+  );
+}
+
+/** Whether two copies of a message say the same of its thread. */
+function sameThread(a, b) {
+  return (
+    (a.reply_count ?? null) === (b.reply_count ?? null) &&
+    (a.last_reply_seq ?? null) === (b.last_reply_seq ?? null) &&
+    (a.last_reply_at ?? null) === (b.last_reply_at ?? null) &&
+    JSON.stringify(a.repliers || []) === JSON.stringify(b.repliers || [])
   );
 }
 
@@ -224,6 +278,21 @@ export class RoomDirectory {
   unread(slug) {
     const room = this.rooms.get(slug);
     return room ? Math.max(0, room.last_seq - room.last_read_seq) : 0;
+  }
+
+  /** The user's unread replies in the room's threads (thread_unread frames keep it). */
+  setThreadUnread(slug, count) {
+    const room = this.rooms.get(slug);
+    if (!room || room.thread_unread === count) return false;
+    room.thread_unread = count;
+    return true;
+  }
+
+  /** Unread replies in all the user's threads (the sidebar's Threads entry). */
+  totalThreadUnread() {
+    let total = 0;
+    for (const room of this.rooms.values()) total += room.thread_unread || 0;
+    return total;
   }
 
   /** Unread messages in rooms that are not muted (the tab title's count). */
