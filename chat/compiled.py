@@ -29,29 +29,38 @@ from django.db.models import QuerySet
 SAMPLE_ID = 1_234_567_891
 
 
+def _stands_for(param: Any, sample: Any) -> bool:
+    """Whether a compiled query's parameter is ``sample`` (perhaps wrapped by the backend,
+    as a subclass of its type; never a boolean standing for a number)."""
+    return (
+        isinstance(param, type(sample))
+        and isinstance(param, bool) == isinstance(sample, bool)
+        and param == sample
+    )
+
+
 class CompiledQuery:
     def __init__(self, build: Callable[..., QuerySet[Any]], *samples: Any) -> None:
         self.build = build
         self.samples = samples
-        self._compiled: dict[str, tuple[str, list[Any], list[int], Any, list[Any]]] = {}
+        self._compiled: dict[str, tuple[str, list[Any], list[tuple[int, type]], Any, list[Any]]] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, alias: str) -> tuple[str, list[Any], list[int], Any, list[Any]]:
+    def _compile(self, alias: str) -> tuple[str, list[Any], list[tuple[int, type]], Any, list[Any]]:
         queryset = self.build(*self.samples)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         params = list(params)
         slots = []
         for sample in self.samples:
-            found = [
-                index for index, param in enumerate(params) if type(param) is type(sample) and param == sample
-            ]
+            found = [index for index, param in enumerate(params) if _stands_for(param, sample)]
             if len(found) != 1:
                 raise ValueError(
                     f"{self.build.__qualname__}: the sample {sample!r} is {len(found)} of the query's "
                     f"parameters {tuple(params)!r}, not one"
                 )
-            slots.append(found[0])
+            # The backend may have wrapped it (psycopg's Int8 for a big integer): so is each value.
+            slots.append((found[0], type(params[found[0]])))
         converters = compiler.get_converters([expression for expression, _sql, _alias in compiler.select])
         return sql, params, slots, compiler, converters
 
@@ -66,8 +75,8 @@ class CompiledQuery:
                 compiled = self._compiled.setdefault(key, self._compile(using))
         sql, params, slots, compiler, converters = compiled
         params = list(params)
-        for slot, value in zip(slots, args, strict=True):
-            params[slot] = value
+        for (slot, wrapper), value in zip(slots, args, strict=True):
+            params[slot] = value if type(value) is wrapper else wrapper(value)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows: Sequence[Any] = cursor.fetchall()

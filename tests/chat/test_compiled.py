@@ -64,3 +64,16 @@ def test_a_sample_must_stand_for_exactly_one_parameter(samples: tuple[int, ...])
 def test_it_takes_as_many_values_as_samples() -> None:
     with pytest.raises(TypeError):
         CompiledQuery(memberships_of, 1_234_567_891).rows(1, 2)
+
+
+def test_a_sample_the_backend_wraps_is_found_and_each_value_wrapped_alike() -> None:
+    # On PostgreSQL psycopg passes a big integer (last_seq) as its Int8, a subclass of int.
+    def at(seq: int) -> QuerySet:
+        return Room.objects.filter(last_seq=seq).order_by("slug").values_list("slug")
+
+    query = CompiledQuery(at, 1_234_567_891)
+    for slug, seq in (("seven", 7), ("eight", 8)):
+        Room.objects.filter(pk=RoomFactory(slug=slug).pk).update(last_seq=seq)
+
+    assert query.rows(7) == [("seven",)]
+    assert query.rows(8) == [("eight",)]
