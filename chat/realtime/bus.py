@@ -28,6 +28,8 @@ import random
 from collections import deque
 from collections.abc import Callable
 
+import orjson
+
 from chat.realtime import metrics, redis_conf
 from chat.realtime.envelope import ALL, RESYNC, ROOM, USER, Envelope, from_wire
 from chat.realtime.hub import Hub
@@ -248,15 +250,19 @@ class RedisBus:
     async def _read(
         self, subscription: Subscription, heard: list[float], loop: asyncio.AbstractEventLoop
     ) -> None:
+        # This process's own events come back too; they were delivered here already,
+        # and are known by the start of their header without decoding it.
+        own = orjson.dumps([self.process_id])[:-1] + b","
         while True:
-            kind, data = await subscription.read()
+            pushes = await subscription.read_batch()
             heard[0] = loop.time()
-            if kind != "message":
-                continue
-            try:
-                origin, envelope = from_wire(data)
-            except ValueError:
-                logger.warning("Ignored a malformed event on %s", self.channel)
-                continue
-            if origin != self.process_id:
-                self.hub.dispatch(envelope)
+            for kind, data in pushes:
+                if kind != "message" or data.startswith(own):
+                    continue
+                try:
+                    origin, envelope = from_wire(data)
+                except ValueError:
+                    logger.warning("Ignored a malformed event on %s", self.channel)
+                    continue
+                if origin != self.process_id:
+                    self.hub.dispatch(envelope)
