@@ -79,7 +79,13 @@ class LocalBuckets:
 
 
 class RedisBuckets:
-    """The shared buckets, for one event loop (redis.asyncio clients belong to one)."""
+    """The shared buckets, for one event loop (redis.asyncio clients belong to one).
+
+    The takes asked while Redis is answering others go together in one pipeline: one
+    write and one round trip for a burst of sends, where one EVALSHA each cost a tenth
+    of a busy server's event loop (py-spy, 7,500 deliveries/s over two processes)."""
+
+    BATCH = 256
 
     def __init__(self, url: str, prefix: str) -> None:
         from chat.realtime import redis_conf
@@ -87,10 +93,48 @@ class RedisBuckets:
         self._prefix = f"{prefix}:ratelimit:"
         self._client = redis_conf.async_client(url, timeout=REDIS_TIMEOUT, max_connections=16)
         self._script = self._client.register_script(_REDIS_SCRIPT)
+        self._waiting: list[tuple[str, float, int, asyncio.Future[float]]] = []
+        self._flushing: asyncio.Task[None] | None = None
 
     async def take(self, key: str, rate: float, burst: int) -> float:
-        async with asyncio.timeout(REDIS_TIMEOUT):
-            return float(await self._script(keys=[self._prefix + key], args=[rate, burst]))
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[float] = loop.create_future()
+        self._waiting.append((self._prefix + key, rate, burst, future))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = loop.create_task(self._flush(), name="chat-ratelimit")
+        return await future
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[: self.BATCH], self._waiting[self.BATCH :]
+            try:
+                async with asyncio.timeout(REDIS_TIMEOUT):
+                    results = await self._run(batch)
+            except Exception as error:
+                # Redis did not answer: these and all that wait decide locally (Limiter.take).
+                batch, self._waiting = batch + self._waiting, []
+                for *_asked, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                return
+            for (*_asked, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(float(result))
+
+    async def _run(self, batch: list[tuple[str, float, int, asyncio.Future[float]]]) -> list[Any]:
+        from redis.exceptions import NoScriptError
+
+        for attempt in range(2):
+            pipe = self._client.pipeline(transaction=False)
+            for key, rate, burst, _future in batch:
+                pipe.evalsha(self._script.sha, 1, key, rate, burst)
+            try:
+                return await pipe.execute()
+            except NoScriptError:
+                if attempt:
+                    raise
+                await self._client.script_load(_REDIS_SCRIPT)  # a restarted Redis forgot it
+        raise AssertionError("unreachable")
 
 
 class Limiter:

@@ -90,3 +90,25 @@ def test_looking_spends_nothing_in_redis_either(settings, redis_url: str) -> Non
 
     assert _looks_then_spends(settings) == ["ok", "ok", "ok", "ok", "ok", "limited", "limited"]
     assert ratelimit.LIMITER.local.take("login:user:ann", 0.001, 2) == 0.0  # Redis held them
+
+
+@pytest.mark.integration
+async def test_takes_asked_together_each_get_their_own_answer(settings, redis_url: str) -> None:
+    import asyncio
+
+    import redis
+
+    settings.REDIS_URL = redis_url
+    settings.CHAT_REDIS_PREFIX = f"ratelimit-{uuid.uuid4().hex[:8]}"
+    limiter = ratelimit.Limiter()
+    # A bucket of one token each for the even users, of two for the odd ones.
+    asked = [limiter.take(f"send:{n}", 0.01, 1 + n % 2) for n in range(60)]
+    assert await asyncio.gather(*asked) == [0.0] * 60
+
+    again = await asyncio.gather(*(limiter.take(f"send:{n}", 0.01, 1 + n % 2) for n in range(60)))
+    assert [wait > 0 for wait in again] == [n % 2 == 0 for n in range(60)]
+
+    # A Redis that forgot the script (restarted, flushed) is given it again.
+    redis.Redis.from_url(redis_url).script_flush()
+    assert await limiter.take("send:fresh", 0.01, 1) == 0.0
+    assert limiter._redis_down_until == 0.0  # no fallback to local buckets was needed
