@@ -52,11 +52,24 @@ class UserLocaleMiddleware(LocaleMiddleware):
     its language in its address and is the same for everyone: it is left alone, so
     that its answer does not vary with the cookie or the browser's language."""
 
-    def process_request(self, request: HttpRequest) -> None:
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
         if request.path_info.startswith(catalog.PATH_PREFIX):
-            return
-        translation.activate(language_for(request.user, request.headers.get("Accept-Language", "")))
+            return None
+        accept_language = request.headers.get("Accept-Language", "")
+        try:
+            language = language_for(request.user, accept_language)
+        except DatabaseError as error:
+            # Knowing the user reads their session and their row: with the database
+            # gone this is the first place a page fails, before any view. It gets the
+            # same 503 and the same one log line as a view would (Django's handler for
+            # a middleware's exception would log a stack trace).
+            translation.activate(language_for(None, accept_language))
+            request.LANGUAGE_CODE = translation.get_language()
+            logger.warning("%s %s: the database did not answer (%s)", request.method, request.path, error)
+            return database_unavailable_response()
+        translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+        return None
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if request.path_info.startswith(catalog.PATH_PREFIX):

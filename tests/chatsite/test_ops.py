@@ -7,7 +7,7 @@ from django.db import OperationalError
 from django.test import AsyncClient, Client
 
 from chat import selectors
-from chatsite import ops
+from chatsite import ops, sessions
 from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,6 +106,28 @@ def test_a_page_whose_database_is_down_is_a_friendly_503(monkeypatch, caplog) ->
     assert "Traceback" not in page
     assert "Connection refused" not in page
     # Logged, without a stack trace: an outage is not a bug.
+    assert caplog.records
+    assert all(record.exc_info is None for record in caplog.records)
+
+
+def test_a_session_that_cannot_be_read_is_the_same_503_in_the_browsers_language(monkeypatch, caplog) -> None:
+    # The first read of a page is the session, in a middleware before any view: the
+    # database failing there is the same 503 and one log line, never Django's logged
+    # stack trace for a middleware's exception.
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory())
+
+    def down(*args, **kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr(sessions.SessionStore, "_get_session_from_db", down)
+
+    response = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response["Content-Language"] == "zh-hans"
+    assert "Connection refused" not in response.content.decode()
     assert caplog.records
     assert all(record.exc_info is None for record in caplog.records)
 
