@@ -8,6 +8,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_STAMP := $(VENV)/.installed-bench
 ARGS ?=
+# Test processes (pytest-xdist): two share this 2-core machine's waits (the suite mostly
+# waits on servers and browsers); whole files go to one process, so module fixtures start
+# once. TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 2
 
 # The languages besides English that `make messages` keeps translation files for (locale/).
 LOCALES ?= zh_Hans
@@ -34,7 +38,7 @@ run: migrate
 
 test: $(STAMP)
 	DATABASE_URL= $(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
-	$(BIN)/pytest --cov --cov-report=term
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term
 
 # The main screens, as the browser tests take them, into docs/screenshots/ (the README shows them).
 screenshots: $(STAMP)

@@ -20,13 +20,18 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatabl
 
 @pytest.fixture(autouse=True)
 def _fresh_chat_state() -> Iterator[None]:
-    """Each test starts with full rate-limit buckets and no sockets registered."""
+    """Each test starts with full rate-limit buckets, no sockets registered and the
+    default language (a test that speaks Chinese leaves it behind otherwise)."""
+    from django.utils import translation
+
     from chat import ratelimit, realtime
 
     ratelimit.LIMITER.reset()
     realtime.reset()
+    translation.deactivate()
     yield
     realtime.reset()
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")
