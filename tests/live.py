@@ -654,6 +654,25 @@ async def ws_connect(server: ChatServer, session: HttpSession | None = None) -> 
     return await websockets.connect(server.ws_url, additional_headers=headers, max_size=2**21)
 
 
+def unique(prefix: str) -> str:
+    """``prefix`` and eight random hex digits: a name no other test takes."""
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+async def joined_socket(
+    server: ChatServer, session: HttpSession, room: str
+) -> tuple[websockets.ClientConnection, dict]:
+    """An open socket of ``session``'s user, past its hello and joined to ``room``
+    (joining it when the user is not a member yet), with the room's summary."""
+    ws = await ws_connect(server, session)
+    hello = await recv_until(ws, "hello")
+    summary = next((s for s in hello["rooms"] if s["slug"] == room), None)
+    if summary is None:
+        await send(ws, {"type": "join", "room": room})
+        summary = (await recv_until(ws, "joined"))["room"]
+    return ws, summary
+
+
 async def recv_until(
     ws: websockets.ClientConnection, frame_type: str, timeout: float = 10.0, **match: Any
 ) -> dict:

@@ -3,29 +3,13 @@ room on the other, and a client that was away catches up on what changed."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from tests.live import HttpSession, recv_until, send, ws_connect
+from tests.live import HttpSession, joined_socket, recv_until, send, unique
 
 pytestmark = pytest.mark.integration
 
 THUMBS, PARTY = "\U0001f44d", "\U0001f389"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:8]}"
-
-
-async def joined(server, session: HttpSession, room: str):
-    ws = await ws_connect(server, session)
-    hello = await recv_until(ws, "hello")
-    summary = next((s for s in hello["rooms"] if s["slug"] == room), None)
-    if summary is None:
-        await send(ws, {"type": "join", "room": room})
-        summary = (await recv_until(ws, "joined"))["room"]
-    return ws, summary
 
 
 async def test_a_reaction_crosses_servers_and_an_absent_client_catches_up_on_changes(chat_pair):
@@ -33,8 +17,8 @@ async def test_a_reaction_crosses_servers_and_an_absent_client_catches_up_on_cha
     alice = HttpSession(first.url).signup(unique("alice"))
     bob = HttpSession(second.url).signup(unique("bob"))
     room = alice.create_room(unique("Reacting "))
-    ws_alice, _ = await joined(first, alice, room)
-    ws_bob, _ = await joined(second, bob, room)
+    ws_alice, _ = await joined_socket(first, alice, room)
+    ws_bob, _ = await joined_socket(second, bob, room)
     try:
         await send(ws_alice, {"type": "send", "room": room, "body": "react to this", "client_id": "m1"})
         seq = (await recv_until(ws_alice, "ack", client_id="m1"))["seq"]
@@ -53,7 +37,7 @@ async def test_a_reaction_crosses_servers_and_an_absent_client_catches_up_on_cha
         await recv_until(ws_bob, "reactions_changed", room=room)
 
         # Back, on the other server: the summary says the room changed since rev 1.
-        ws_alice, summary = await joined(second, alice, room)
+        ws_alice, summary = await joined_socket(second, alice, room)
         assert summary["last_rev"] == 3
         await send(ws_alice, {"type": "changes", "room": room, "after_rev": 1})
         changes = await recv_until(ws_alice, "changes", room=room)

@@ -5,29 +5,13 @@ the room's changes, and a client that asks for every message still gets every se
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from tests.live import HttpSession, recv_until, send, ws_connect
+from tests.live import HttpSession, joined_socket, recv_until, send, unique
 
 pytestmark = pytest.mark.integration
 
 THUMBS, PARTY = "\U0001f44d", "\U0001f389"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:8]}"
-
-
-async def joined(server, session: HttpSession, room: str):
-    ws = await ws_connect(server, session)
-    hello = await recv_until(ws, "hello")
-    summary = next((s for s in hello["rooms"] if s["slug"] == room), None)
-    if summary is None:
-        await send(ws, {"type": "join", "room": room})
-        summary = (await recv_until(ws, "joined"))["room"]
-    return ws, summary
 
 
 async def posted(ws, room: str, body: str, client_id: str, **reply) -> int:
@@ -40,8 +24,8 @@ async def test_replies_and_reactions_cross_servers_and_an_absent_client_catches_
     alice = HttpSession(first.url).signup(unique("alice"))
     bob = HttpSession(second.url).signup(unique("bob"))
     room = alice.create_room(unique("Threads "))
-    ws_alice, _ = await joined(first, alice, room)
-    ws_bob, _ = await joined(second, bob, room)
+    ws_alice, _ = await joined_socket(first, alice, room)
+    ws_bob, _ = await joined_socket(second, bob, room)
     try:
         root = await posted(ws_alice, room, "shall we?", "a1")
         await recv_until(ws_bob, "message", room=room)
@@ -75,7 +59,7 @@ async def test_replies_and_reactions_cross_servers_and_an_absent_client_catches_
         await recv_until(ws_bob, "reactions_changed", room=room)
 
         # Back, on the other server: the summary says what moved.
-        ws_alice, summary = await joined(second, alice, room)
+        ws_alice, summary = await joined_socket(second, alice, room)
         assert summary["last_seq"] == plain
         assert summary["thread_unread"] == 3
         assert summary["last_rev"] > rev_before

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 
 import pytest
 import websockets
 
-from tests.live import ChatServer, HttpSession, LiveDatabase, recv_until, send, ws_connect
+from tests.live import ChatServer, HttpSession, LiveDatabase, recv_until, send, unique, ws_connect
 
 pytestmark = pytest.mark.integration
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
 async def test_an_anonymous_socket_is_closed_with_4401(live_chat):

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 
-from tests.live import ChatServer, HttpSession, frames_until, recv_until, send, ws_connect
+from tests.live import (
+    HttpSession,
+    frames_until,
+    joined_socket,
+    recv_until,
+    send,
+    unique,
+    ws_connect,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{uuid.uuid4().hex[:8]}"
-
-
-async def member_socket(server: ChatServer, session: HttpSession, room: str):
-    """An open socket of ``session``'s user, joined to ``room``, past its hello."""
-    ws = await ws_connect(server, session)
-    hello = await recv_until(ws, "hello")
-    if room not in [summary["slug"] for summary in hello["rooms"]]:
-        await send(ws, {"type": "join", "room": room})
-        await recv_until(ws, "joined")
-    return ws
 
 
 async def test_a_message_crosses_between_servers(chat_pair):
@@ -31,8 +24,8 @@ async def test_a_message_crosses_between_servers(chat_pair):
     alice = HttpSession(first.url).signup(unique("alice"))
     bob = HttpSession(second.url).signup(unique("bob"))
     room = alice.create_room(unique("Crossing "))
-    ws_alice = await member_socket(first, alice, room)
-    ws_bob = await member_socket(second, bob, room)
+    ws_alice, _ = await joined_socket(first, alice, room)
+    ws_bob, _ = await joined_socket(second, bob, room)
     try:
         await send(ws_alice, {"type": "send", "room": room, "body": "over the wire", "client_id": "x1"})
         ack = await recv_until(ws_alice, "ack", client_id="x1")
@@ -50,8 +43,8 @@ async def test_posting_at_once_on_both_servers_gives_consecutive_seqs(chat_pair)
     alice = HttpSession(first.url).signup(unique("alice"))
     bob = HttpSession(second.url).signup(unique("bob"))
     room = alice.create_room(unique("Race "))
-    ws_alice = await member_socket(first, alice, room)
-    ws_bob = await member_socket(second, bob, room)
+    ws_alice, _ = await joined_socket(first, alice, room)
+    ws_bob, _ = await joined_socket(second, bob, room)
     per_client = 60
     try:
         # Read the room's current last_seq from a fresh hello.
@@ -92,13 +85,13 @@ async def test_idle_sockets_on_both_servers_stay_open_and_receive(chat_pair):
     alice = HttpSession(first.url).signup(unique("alice"))
     bob = HttpSession(second.url).signup(unique("bob"))
     room = alice.create_room(unique("Quiet "))
-    ws_alice = await member_socket(first, alice, room)
-    ws_bob = await member_socket(second, bob, room)
+    ws_alice, _ = await joined_socket(first, alice, room)
+    ws_bob, _ = await joined_socket(second, bob, room)
     try:
         await asyncio.sleep(30)
         assert ws_alice.close_code is None
         assert ws_bob.close_code is None
-        sender = await member_socket(first, alice, room)
+        sender, _ = await joined_socket(first, alice, room)
         await send(sender, {"type": "send", "room": room, "body": "still there?", "client_id": "idle-1"})
         for ws in (ws_alice, ws_bob):
             frames = await frames_until(ws, "message")
@@ -118,9 +111,9 @@ async def test_a_member_who_leaves_stops_receiving_on_every_server(chat_pair):
     bob = HttpSession(second.url).signup(unique("bob"))
     room = alice.create_room(unique("Private "), private=True)
     alice.post(f"/r/{room}/members/", {"username": bob.username})
-    ws_alice = await member_socket(first, alice, room)
-    bob_here = await member_socket(second, bob, room)
-    bob_there = await member_socket(first, bob, room)
+    ws_alice, _ = await joined_socket(first, alice, room)
+    bob_here, _ = await joined_socket(second, bob, room)
+    bob_there, _ = await joined_socket(first, bob, room)
     try:
         await send(ws_alice, {"type": "send", "room": room, "body": "before", "client_id": "r1"})
         await recv_until(bob_there, "message", room=room)
