@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from tests.browser.axe import assert_no_serious_violation
 from tests.browser.conftest import sign_up_through_the_page
 from tests.browser.test_chat_browser import Person, create_room, messages, send, wait_connected
 
@@ -26,7 +26,6 @@ pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
-BLOCKING = {"serious", "critical"}
 HISTORY = 12
 
 
@@ -102,25 +101,6 @@ def open_page(browser: Browser, chat: Chat) -> Iterator[Callable[..., Page]]:
     yield _open
     for context in contexts:
         context.close()
-
-
-def serious_violations(page: Page) -> list[dict]:
-    results = Axe().run(page)
-    return [v for v in results.response["violations"] if v["impact"] in BLOCKING]
-
-
-def describe(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
-        for node in violation["nodes"]:
-            lines.append(f"    {' '.join(map(str, node['target']))}: {node.get('failureSummary', '')!r}")
-    return "\n".join(lines)
-
-
-def assert_no_serious_violation(page: Page) -> None:
-    violations = serious_violations(page)
-    assert violations == [], f"axe-core on {page.url}:\n{describe(violations)}"
 
 
 # 1. axe-core on the main pages ------------------------------------------------------------

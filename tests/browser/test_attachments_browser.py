@@ -16,11 +16,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests import images
 from tests.browser import test_chat_browser
+from tests.browser.axe import assert_no_serious_violation
 from tests.browser.test_chat_browser import create_room, messages, send, wait_connected
 
 pytestmark = pytest.mark.browser
@@ -167,7 +167,7 @@ def test_the_tray_refuses_what_is_too_large_removes_what_is_not_wanted_and_sends
     expect(carol.get_by_test_id("upload-status")).to_have_text("drop.txt removed.")
     huge.get_by_role("button", name="Remove huge.bin").click()
     expect(rows).to_have_count(1)
-    assert serious_violations(carol) == []
+    assert_no_serious_violation(carol)
 
     # Files alone: an empty body is fine when files go with it.
     carol.get_by_test_id("composer").press("Enter")
@@ -175,12 +175,3 @@ def test_the_tray_refuses_what_is_too_large_removes_what_is_not_wanted_and_sends
     expect(message).to_have_count(1)
     expect(message.get_by_test_id("attachment-download")).to_have_text("keep.txt")
     expect(message.get_by_test_id("message-body")).to_be_hidden()
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']}: {violation['help']}"
-        for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]

@@ -13,10 +13,10 @@ import re
 import uuid
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 
 from tests.browser import test_chat_browser
+from tests.browser.axe import assert_no_serious_violation
 from tests.browser.test_chat_browser import create_room, messages, send, wait_connected
 
 pytestmark = pytest.mark.browser
@@ -60,15 +60,6 @@ def join(page: Page, slug: str) -> None:
     page.goto(f"/r/{slug}/")
     page.get_by_test_id("join").click()
     wait_connected(page)
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']}: {violation['help']}"
-        for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]
 
 
 def test_a_reaction_shows_live_for_everyone_and_the_same_emoji_again_takes_it_back(new_user) -> None:
@@ -226,7 +217,7 @@ def test_the_picker_from_the_keyboard_and_a_touch_screen_most_used_first(
     expect(choices.nth(1)).to_be_focused()
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
-        assert serious_violations(page) == [], scheme
+        assert_no_serious_violation(page, scheme)
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     expect(add).to_be_focused()

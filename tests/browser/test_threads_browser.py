@@ -14,10 +14,10 @@ import re
 import uuid
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 
 from tests.browser import test_chat_browser
+from tests.browser.axe import assert_no_serious_violation
 from tests.browser.test_chat_browser import create_room, send, wait_connected
 
 pytestmark = pytest.mark.browser
@@ -68,15 +68,6 @@ def write_reply(page: Page, body: str, *, also_to_room: bool = False) -> None:
     field = page.get_by_test_id("thread-input")
     field.fill(body)
     field.press("Enter")
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']}: {violation['help']}"
-        for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]
 
 
 def test_a_thread_with_replies_from_both_counted_on_its_first_message_live(new_user) -> None:
@@ -153,7 +144,7 @@ def test_the_panel_is_accessible_and_a_link_to_a_reply_opens_its_thread(new_user
     reply_in_thread(bob, main_message(bob, "Who reviews the notes?"))
     write_reply(bob, f"@{alice_user.username} you do, please")
     expect(in_thread(bob)).to_have_count(2)
-    assert serious_violations(bob) == []
+    assert_no_serious_violation(bob)
 
     # The mentions page links to the reply: it opens the room with the thread beside it.
     alice.goto("/mentions/")
