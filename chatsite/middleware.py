@@ -24,6 +24,13 @@ def database_unavailable_response() -> HttpResponse:
     return response
 
 
+def database_did_not_answer(request: HttpRequest, error: DatabaseError) -> HttpResponse:
+    """The 503 for a request the database failed, and one log line: an outage is not
+    a bug, and needs no stack trace."""
+    logger.warning("%s %s: the database did not answer (%s)", request.method, request.path, error)
+    return database_unavailable_response()
+
+
 class DatabaseUnavailableMiddleware:
     """A view that fails because the database does not answer gets the 503 page, and
     the log gets one line: an outage is not a bug, and needs no stack trace."""
@@ -36,8 +43,7 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DatabaseError):
-            logger.warning("%s %s: the database did not answer (%s)", request.method, request.path, exception)
-            return database_unavailable_response()
+            return database_did_not_answer(request, exception)
         return None
 
 
@@ -65,8 +71,7 @@ class UserLocaleMiddleware(LocaleMiddleware):
             # a middleware's exception would log a stack trace).
             translation.activate(language_for(None, accept_language))
             request.LANGUAGE_CODE = translation.get_language()
-            logger.warning("%s %s: the database did not answer (%s)", request.method, request.path, error)
-            return database_unavailable_response()
+            return database_did_not_answer(request, error)
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         return None
