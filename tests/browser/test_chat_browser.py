@@ -63,6 +63,21 @@ def wait_connected(page: Page) -> None:
     expect(page.get_by_test_id("status")).to_have_attribute("data-state", "online")
 
 
+def reconnect_now(page: Page) -> None:
+    """Once the server is reachable again: connect without waiting out the backoff.
+
+    The page's own retry may be under way (then "Retry now" does nothing, and if that
+    try was refused the next one waits out a longer backoff), so ask again until online.
+    """
+    page.wait_for_function(
+        """() => {
+            window.chatApp.connection.retryNow();
+            return document.querySelector('[data-testid="status"]').dataset.state === "online";
+        }""",
+        polling=100,
+    )
+
+
 def create_room(page: Page, name: str, *, private: bool = False) -> str:
     page.goto("/rooms/new/")
     page.fill("#id_name", name)

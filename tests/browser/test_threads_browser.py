@@ -18,7 +18,7 @@ from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 
 from tests.browser import test_chat_browser
 from tests.browser.axe import assert_no_serious_violation
-from tests.browser.test_chat_browser import create_room, send, wait_connected
+from tests.browser.test_chat_browser import create_room, reconnect_now, send, wait_connected
 
 pytestmark = pytest.mark.browser
 
@@ -215,8 +215,7 @@ def test_the_panel_is_full_screen_at_360_px_and_an_open_thread_catches_up_after_
 
     # Back online, the same page: the open thread asks for what came meanwhile.
     reachable["now"] = True
-    alice.evaluate("window.chatApp.connection.retryNow()")  # its own retry may come first: either will do
-    wait_connected(alice)
+    reconnect_now(alice)
     expect(in_thread(alice).filter(has_text="while the laptop was away")).to_have_count(1)
     expect(main_message(alice, "Thoughts on the plan?").get_by_test_id("thread-summary")).to_contain_text(
         "2 replies"
