@@ -57,9 +57,10 @@ _NO_SPACE_RE = re.compile(f"[{NO_SPACE_LETTERS}]")
 # written without spaces (the sentence goes on there: "看https://example.org/x。明天见");
 # trailing punctuation is left outside it.
 _URL = rf"https?://[^\s<>\"'{NO_SPACE_LETTERS}{WIDE_PUNCTUATION}]+"
-# "@" opens a mention at the start of a word, or right after a letter of a script
-# written without spaces ("你好@yan"); after other letters it is an e-mail address.
-_MENTION = rf"(?:(?<=[{NO_SPACE_LETTERS}])|(?<![\w@]))@(?P<name>[\w.@+-]{{1,150}})"
+# "@" (or U+FF20, the full-width at sign of Chinese input methods) opens a mention at
+# the start of a word, or right after a letter of a script written without spaces
+# ("你好@yan"); after other letters it is an e-mail address.
+_MENTION = rf"(?:(?<=[{NO_SPACE_LETTERS}])|(?<![\w@\uff20]))(?P<at>[@\uff20])(?P<name>[\w.@+-]{{1,150}})"
 _TRAILING = ".,;:!?)]}'\""
 
 # Shortcode -> emoji. The stylesheet draws each one (chat.css, ".emoji-<code points>").
@@ -376,7 +377,7 @@ def _inline(text: str, known: Mapping[str, str], *, links: bool = True) -> str:
                 # No one: the "@" and the certain part of the name stay text, and what
                 # follows is read again ("@nobody明天@bob" still mentions bob).
                 name = _strip_trailing(typed[: _first_cut(typed)])[0]
-                pieces.append(html.escape("@" + name, quote=False))
+                pieces.append(html.escape(match.group("at") + name, quote=False))
             position = searched = match.start("name") + len(name)
         else:
             shortcode = match.group()

@@ -148,6 +148,22 @@ def test_mentions_beside_chinese_letters_and_full_width_punctuation(body: str, h
     assert render_body(body, ["yan", "bob"]) == html
 
 
+@pytest.mark.parametrize(
+    ("body", "html"),
+    [
+        ("你好＠yan", "你好" + _mention("yan")),
+        ("＠yan，你好", _mention("yan") + "，你好"),
+        ("＠张伟你好", _mention("张伟") + "你好"),
+        ("＠nobody明天＠bob", "＠nobody明天" + _mention("bob")),
+        ("bob＠example.org", "bob＠example.org"),
+        ("＠＠bob", "＠＠bob"),
+    ],
+)
+def test_the_full_width_at_sign_of_a_chinese_input_method_mentions_too(body: str, html: str) -> None:
+    assert render_body(body, ["yan", "bob", "张伟"]) == html
+    assert mentioned_names("请＠yan看一下") >= {"yan"}
+
+
 def test_a_chinese_username_is_the_longest_name_that_is_someone() -> None:
     assert render_body("@张伟你好", ["张伟"]) == _mention("张伟") + "你好"
     assert render_body("@张伟你好", ["张伟", "张"]) == _mention("张伟") + "你好"

@@ -27,6 +27,13 @@ test("mentionAt finds a mention typed right after Chinese or Japanese text", () 
   assertEqual(mentionAt("mail me at josé@b", 17), null, "after a letter of a spaced script it is still an address");
 });
 
+test("mentionAt finds a mention begun with the full-width ＠ of a Chinese input method", () => {
+  assertDeepEqual(mentionAt("＠", 1), { start: 0, query: "" });
+  assertDeepEqual(mentionAt("你好＠ya", 5), { start: 2, query: "ya" });
+  assertEqual(mentionAt("bob＠b", 5), null, "after a letter of a spaced script it is an address");
+  assertEqual(mentionAt("＠＠bob", 5), null, "a doubled ＠");
+});
+
 const MEMBERS = [
   { username: "alice", display_name: "Alice Liddell" },
   { username: "bob", display_name: "Bob" },

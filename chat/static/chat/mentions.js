@@ -13,10 +13,11 @@ const LIMIT = 8;
 // NO_SPACE_LETTERS): a word may start after any of them.
 const NO_SPACE = "\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}\\p{sc=Bopomofo}\\p{sc=Thai}\\p{sc=Lao}\\p{sc=Khmer}\\p{sc=Myanmar}";
 const NO_SPACE_LETTER = new RegExp(`[${NO_SPACE}]`, "u");
-// What may follow "@" in a mention being typed: the server's username characters
-// (letters, digits and . + - _), less "@", which would start an e-mail address. The
-// "@" starts a word, or follows a letter of a script written without spaces ("你好@").
-const TYPED_MENTION = new RegExp(`(?:^|[^\\p{L}\\p{N}_@]|[${NO_SPACE}])@([\\p{L}\\p{N}_.+-]{0,150})$`, "u");
+// What may follow "@" (or the full-width "＠" of a Chinese input method) in a mention
+// being typed: the server's username characters (letters, digits and . + - _), less
+// "@", which would start an e-mail address. The "@" starts a word, or follows a letter
+// of a script written without spaces ("你好@").
+const TYPED_MENTION = new RegExp(`(?:^|[^\\p{L}\\p{N}_@＠]|[${NO_SPACE}])[@＠]([\\p{L}\\p{N}_.+-]{0,150})$`, "u");
 
 /**
  * The mention being typed at `caret` in `value`: {start, query}, where `start` is the
