@@ -1,5 +1,5 @@
 // notifications.js: which live messages deserve a browser notification, and its text.
-import { notificationFor, shouldNotify } from "/static/chat/notifications.js";
+import { notificationFor, notificationLink, shouldNotify } from "/static/chat/notifications.js";
 import { assertEqual, test } from "./harness.js";
 
 const bob = { username: "bob", display_name: "Bob Chen" };
@@ -35,4 +35,10 @@ test("A notification names the author, and the room unless it is a direct messag
   const long = notificationFor(message({ body: "x".repeat(500) }), room).body;
   assertEqual(long.length, 200, "long bodies are cut");
   assertEqual(long.endsWith("…"), true);
+});
+
+test("A click leads to the message, and to a reply inside its open thread", () => {
+  assertEqual(notificationLink("/r/launch/", message()), "/r/launch/?seq=7");
+  assertEqual(notificationLink("/r/launch/", message({ parent_seq: null })), "/r/launch/?seq=7");
+  assertEqual(notificationLink("/r/launch/", message({ seq: 9, parent_seq: 4 })), "/r/launch/?seq=9&thread=4");
 });

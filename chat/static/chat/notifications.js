@@ -22,6 +22,12 @@ export function notificationFor(message, room) {
   return { title, body };
 }
 
+/** Where a click on the notification leads: the message in its room, or in its thread. */
+export function notificationLink(roomUrl, message) {
+  const thread = message.parent_seq ? `&thread=${message.parent_seq}` : "";
+  return `${roomUrl}?seq=${message.seq}${thread}`;
+}
+
 export class Notifier {
   /**
    * ``button``: the "Enable notifications" button (shown only while the browser
@@ -65,7 +71,7 @@ export class Notifier {
     const notification = new window.Notification(title, { body, tag: `chat:${room.slug}:${message.seq}` });
     notification.onclick = () => {
       window.focus();
-      window.location.assign(`${this.roomUrl(room.slug)}?seq=${message.seq}`);
+      window.location.assign(notificationLink(this.roomUrl(room.slug), message));
       notification.close();
     };
     return notification;
