@@ -360,3 +360,52 @@ test("ThreadList keeps the threads page's counts live", () => {
   list.update({ room: "r", parent_seq: 4, unread: 0, thread_unread: 0 });
   assertEqual(badge.hidden, true);
 });
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function listing(page, items) {
+  const root = document.createElement("div");
+  root.dataset.page = String(page);
+  root.innerHTML = items;
+  return root;
+}
+
+const item = (room, seq, unread) =>
+  `<li data-room="${room}" data-parent-seq="${seq}" data-testid="thread-result">` +
+  `<span data-testid="thread-unread"${unread ? "" : " hidden"}>${unread}</span></li>`;
+
+test("ThreadList brings the first page again after replies, once per burst, new threads first", async () => {
+  const root = listing(1, `<ol>${item("r", 4, 0)}</ol>`);
+  const asked = [];
+  const served = `<html><body><main><div data-testid="thread-listing" data-page="1"><ol>${item("s", 9, 1)}${item("r", 4, 0)}</ol></div></main></body></html>`;
+  const list = new ThreadList(root, {
+    fetchPage: async (url) => {
+      asked.push(url);
+      return new Response(served, { status: 200, headers: { "Content-Type": "text/html" } });
+    },
+  });
+  assertEqual(list.update({ room: "s", parent_seq: 9, unread: 1, thread_unread: 1 }), false, "not listed yet");
+  list.update({ room: "r", parent_seq: 4, unread: 0, thread_unread: 0 });
+  await pause(800);
+  assertDeepEqual(asked, [window.location.href], "one fetch for the burst, of this page");
+  const shown = [...root.querySelectorAll("[data-parent-seq]")].map((node) => `${node.dataset.room}:${node.dataset.parentSeq}`);
+  assertDeepEqual(shown, ["s:9", "r:4"]);
+  assertEqual(list.update({ room: "s", parent_seq: 9, unread: 3, thread_unread: 3 }), true, "listed now, and live");
+  assertEqual(root.querySelector("[data-room=s] [data-testid=thread-unread]").textContent, "3");
+});
+
+test("ThreadList keeps its list when the fetch fails, and later pages are not fetched", async () => {
+  let asked = 0;
+  const failing = async () => {
+    asked += 1;
+    throw new TypeError("offline");
+  };
+  const first = listing(1, `<ol>${item("r", 4, 0)}</ol>`);
+  new ThreadList(first, { fetchPage: failing }).update({ room: "r", parent_seq: 4, unread: 2, thread_unread: 2 });
+  const second = listing(2, `<ol>${item("r", 5, 0)}</ol>`);
+  new ThreadList(second, { fetchPage: failing }).update({ room: "r", parent_seq: 5, unread: 1, thread_unread: 1 });
+  await pause(800);
+  assertEqual(asked, 1, "only the first page asks");
+  assertEqual(first.querySelector("[data-testid=thread-unread]").textContent, "2", "the list stays, its count live");
+  assertEqual(second.querySelector("[data-testid=thread-unread]").textContent, "1");
+});

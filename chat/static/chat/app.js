@@ -58,6 +58,7 @@ class ChatApp {
     this.threadUnread = new Map(); // parent seq -> my unread replies there (thread_unread), open room
     this.log = this.slug ? new RoomLog(this.slug) : null;
     this.online = false;
+    this.readyBefore = false; // a hello has come on this page (the next one is a reconnect)
     this.names = new Map([[this.me, this.user.display_name || this.me]]);
     this.presence = new PresenceState(this.me);
     this.siteName = root.dataset.siteName || "Chat";
@@ -339,9 +340,9 @@ class ChatApp {
       activeSlug: this.slug,
     });
     this.popovers = new Popovers(document);
-    // The threads page: each thread's unread replies, live.
-    const threadResults = document.querySelector("[data-testid=thread-results]");
-    this.threadList = threadResults ? new ThreadList(threadResults) : null;
+    // The threads page: each thread's unread replies, and new threads, live.
+    const threadListing = document.querySelector("[data-testid=thread-listing]");
+    this.threadList = threadListing ? new ThreadList(threadListing) : null;
     for (const details of document.querySelectorAll("details.popover-menu, details.user-menu")) {
       this.popovers.addDetails(details);
     }
@@ -363,6 +364,9 @@ class ChatApp {
 
   ready() {
     if (this.slug) this.catchUp();
+    // The threads page after a reconnect: the list again, with what came meanwhile.
+    if (this.readyBefore) this.threadList?.refreshSoon();
+    this.readyBefore = true;
     this.outbox.flush({ resendUnacked: true });
     this.renderMessages();
     if (this.openingThread && !this.lostAccess) {

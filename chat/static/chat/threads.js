@@ -344,14 +344,27 @@ export class ThreadPanel {
   }
 }
 
-/** The threads page's list: each thread's count of unread replies, kept live. */
+/** How long the threads page lets replies gather before it asks for its first page again. */
+const LISTING_REFRESH_MS = 500;
+
+/**
+ * The threads page's list (threads.html's [data-testid=thread-listing]): each thread's
+ * count of unread replies, kept live. On the first page, a reply also brings the
+ * list again from the server (once per burst of replies), so a thread that was not
+ * listed appears at the top and the others keep their order (latest reply first).
+ */
 export class ThreadList {
-  constructor(root) {
+  constructor(root, { fetchPage = (url) => fetch(url, { credentials: "same-origin" }) } = {}) {
     this.root = root;
+    this.fetchPage = fetchPage;
+    this.firstPage = root.dataset.page === "1";
+    this.refreshTimer = null;
+    this.refreshing = null;
   }
 
   /** A thread_unread frame; returns whether the page lists that thread. */
   update(frame) {
+    this.refreshSoon();
     for (const item of this.root.querySelectorAll("[data-parent-seq]")) {
       if (item.dataset.room !== frame.room || Number(item.dataset.parentSeq) !== frame.parent_seq) continue;
       const badge = item.querySelector("[data-testid=thread-unread]");
@@ -361,5 +374,39 @@ export class ThreadList {
       return true;
     }
     return false;
+  }
+
+  /** Fetch the first page again shortly (on later pages, nothing). */
+  refreshSoon() {
+    if (!this.firstPage || this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      this.refresh();
+    }, LISTING_REFRESH_MS);
+  }
+
+  /**
+   * The list again, as the server draws it now. Replies during a fetch bring one more;
+   * a failed fetch keeps what is shown (its badges stay live; the next reply tries again).
+   */
+  async refresh() {
+    if (this.refreshing) {
+      this.refreshing.again = true;
+      return;
+    }
+    const state = { again: false };
+    this.refreshing = state;
+    try {
+      const response = await this.fetchPage(window.location.href);
+      if (!response.ok) return;
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.querySelector("[data-testid=thread-listing]");
+      if (fresh) this.root.replaceChildren(...fresh.childNodes);
+    } catch {
+      // Offline or the server is away: the next reply (or reconnect) brings it.
+    } finally {
+      this.refreshing = null;
+      if (state.again) this.refreshSoon();
+    }
   }
 }
