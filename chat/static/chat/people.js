@@ -97,7 +97,10 @@ export class PeoplePicker {
     this.say(people.length ? "" : this.texts.none);
   }
 
+  /** List ``people``; the one chosen with the arrows stays chosen if still listed
+   * (an answer may come after Down was pressed: Enter must still pick them). */
   show(people) {
+    const chosen = this.people[this.active]?.username;
     this.people = people;
     this.active = -1;
     this.list.replaceChildren(
@@ -116,6 +119,7 @@ export class PeoplePicker {
       ),
     );
     this.setOpen(people.length > 0);
+    this.highlight(chosen === undefined ? -1 : people.findIndex((person) => person.username === chosen));
   }
 
   setOpen(open) {
