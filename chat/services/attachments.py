@@ -82,26 +82,33 @@ def attachment_check_upload(*, user: User, room_slug: str, size: int, client_id:
 def attachment_upload(*, user: User, room_slug: str, upload: UploadedFile, client_id: str = "") -> Attachment:
     """Store ``upload`` as the user's file in the room, to send with a message.
 
-    The checks of ``attachment_check_upload`` are made again with the size received.
-    If storing or recording it fails, nothing of it is left in the storage."""
+    The checks of ``attachment_check_upload`` are made again with the size received,
+    before it is stored; and once more with the size stored, as it is recorded, with the
+    user's row locked: uploads of one user at the same moment (from several tabs or
+    processes) are counted one after the other, so together they cannot overshoot the
+    day's limit or one message's. If storing or recording it fails, or the last check
+    refuses it, nothing of it is left in the storage."""
     room = attachment_check_upload(user=user, room_slug=room_slug, size=upload.size or 0, client_id=client_id)
     attachments_expire(limit=EXPIRE_PER_UPLOAD)
     name = uploads.clean_name(upload.name or "")
     stored = uploads.store(upload, name)
     try:
-        return Attachment.objects.create(
-            room=room,
-            uploader=user,
-            client_id=client_id,
-            name=name,
-            content_type=stored.content_type,
-            size=stored.size,
-            file=stored.file,
-            thumbnail=stored.thumbnail,
-            is_image=stored.is_image,
-            width=stored.width,
-            height=stored.height,
-        )
+        with transaction.atomic():
+            list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+            _check_limits(user, stored.size, client_id, timezone.now())
+            return Attachment.objects.create(
+                room=room,
+                uploader=user,
+                client_id=client_id,
+                name=name,
+                content_type=stored.content_type,
+                size=stored.size,
+                file=stored.file,
+                thumbnail=stored.thumbnail,
+                is_image=stored.is_image,
+                width=stored.width,
+                height=stored.height,
+            )
     except BaseException:
         uploads.delete_now([stored.file, stored.thumbnail])
         raise

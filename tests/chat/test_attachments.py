@@ -555,6 +555,50 @@ def test_bad_ids_in_a_send_are_refused_before_anything_else(public_room: Room, b
 
 
 @pytest.mark.django_db(transaction=True)
+def test_uploads_at_the_same_moment_cannot_overshoot_the_days_limit_together(
+    settings, tmp_path: Path
+) -> None:
+    """One user's tabs uploading at once: each upload alone fits what is left of the day,
+    not all of them together. Those past the limit are refused, and leave no file."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("needs a database whose writers wait for each other's locks")
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.CHAT_UPLOAD_MAX_DAILY_SIZE = 250
+    owner = UserFactory()
+    room = services.room_create(creator=owner, name="Quota", slug="quota")
+    start = threading.Barrier(6)
+    accepted: list[Attachment] = []
+    refused: list[QuotaExceeded] = []
+    failures: list[BaseException] = []
+
+    def upload(tab: int) -> None:
+        try:
+            start.wait(timeout=10)
+            accepted.append(uploaded(owner, room, b"x" * 100, f"tab-{tab}.txt"))
+        except QuotaExceeded as error:
+            refused.append(error)
+        except BaseException as error:  # reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload, args=(tab,)) for tab in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert (len(accepted), len(refused)) == (2, 4)
+    today = selectors.uploads_since(owner, timezone.now() - timedelta(days=1))
+    assert sum(size for _when, size in today) == 200
+    assert len(stored(tmp_path / "media")) == 2
+
+
+@pytest.mark.django_db(transaction=True)
 def test_sends_racing_for_one_upload_attach_it_once_and_leave_no_gap(settings, tmp_path: Path) -> None:
     """Tabs of one user sending the same upload at the same moment (as from several
     processes), while another tab takes it back: one message at most gets it."""
