@@ -163,6 +163,17 @@ def test_the_panel_is_accessible_and_a_link_to_a_reply_opens_its_thread(new_user
     alice.get_by_test_id("thread-close").click()
     expect(panel(alice)).to_be_hidden()
 
+    # A reply begun in the thread is its draft: closed, reloaded, it comes back there
+    # (and not in the room's composer).
+    main_message(alice, "Who reviews the notes?").get_by_test_id("thread-summary").click()
+    alice.get_by_test_id("thread-input").fill("I will, by Friday")
+    alice.get_by_test_id("thread-close").click()
+    alice.reload()
+    wait_connected(alice)
+    expect(alice.get_by_test_id("composer")).to_have_value("")
+    main_message(alice, "Who reviews the notes?").get_by_test_id("thread-summary").click()
+    expect(alice.get_by_test_id("thread-input")).to_have_value("I will, by Friday")
+
 
 def test_the_panel_is_full_screen_at_360_px_and_an_open_thread_catches_up_after_being_offline(
     new_user,

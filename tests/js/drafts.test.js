@@ -35,3 +35,13 @@ test("Draft saving an empty text removes the draft", () => {
   draft.save("");
   assertEqual(window.sessionStorage.length, 0);
 });
+
+test("Draft keeps a thread's reply apart from its room's text and from other threads", () => {
+  fresh();
+  new Draft({ user: "alice", room: "general" }).save("to the room");
+  new Draft({ user: "alice", room: "general", thread: 4 }).save("to thread 4");
+  assertEqual(new Draft({ user: "alice", room: "general" }).load(), "to the room");
+  assertEqual(new Draft({ user: "alice", room: "general", thread: 4 }).load(), "to thread 4");
+  assertEqual(new Draft({ user: "alice", room: "general", thread: 5 }).load(), "", "another thread");
+  assertEqual(new Draft({ user: "alice", room: "random", thread: 4 }).load(), "", "the same seq in another room");
+});

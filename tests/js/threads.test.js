@@ -290,6 +290,35 @@ test("The panel opens on a thread, asks for it, shows it and moves focus in and 
   assertEqual(document.activeElement, opener, "focus goes back to what opened it");
 });
 
+test("The panel keeps each thread's unsent reply, and a sent one is gone from it", () => {
+  window.sessionStorage.clear();
+  onCleanup(() => window.sessionStorage.clear());
+  const { threads, element, wire } = panel();
+  const input = element.querySelector("textarea");
+  const type = (text) => {
+    input.value = text;
+    input.dispatchEvent(new Event("input"));
+  };
+  threads.open(4);
+  type("half a reply to 4");
+  threads.open(5);
+  assertEqual(input.value, "", "thread 5 has nothing typed yet");
+  type("for 5");
+  threads.open(4);
+  assertEqual(input.value, "half a reply to 4", "4's text comes back");
+  threads.close({ refocus: false });
+  assertEqual(input.value, "", "closed, the box is empty");
+  threads.open(5);
+  assertEqual(input.value, "for 5");
+  element.querySelector("form").requestSubmit();
+  assertDeepEqual(wire.replies, [["for 5", 5, false]]);
+  threads.close({ refocus: false });
+  threads.open(5);
+  assertEqual(input.value, "", "sent: no draft left");
+  threads.open(4);
+  assertEqual(input.value, "half a reply to 4");
+});
+
 test("The panel's replies carry their thread, and also to the room when ticked", () => {
   const { threads, element, wire } = panel();
   threads.open(4);

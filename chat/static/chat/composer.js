@@ -2,7 +2,7 @@
 // text is not sent, and over the length limit it says so instead of sending.
 // Up in an empty box asks to edit the user's last message (`onEditLast`).
 // With a `draft` (see drafts.js), unsent text is kept and comes back when the
-// room is opened again. With an `autocomplete` (see mentions.js), its open list
+// room (or the thread, see useDraft) is opened again. With an `autocomplete` (see mentions.js), its open list
 // takes the keys it uses (Up, Down, Enter, Tab, Escape) before the composer does.
 // With `files` (attachments.js's Uploads), a message may be only files, and it
 // waits until they are uploaded.
@@ -57,6 +57,15 @@ export class Composer {
     });
     const saved = draft ? draft.load() : "";
     if (saved) input.value = saved;
+    this.update();
+  }
+
+  /** Keep what is typed in ``draft`` from now on (null: in none), and show what it holds:
+   * the thread panel's one composer writes each thread's reply in that thread's draft. */
+  useDraft(draft) {
+    this.draft = draft;
+    this.input.value = draft ? draft.load() : "";
+    this.lastTyping = 0;
     this.update();
   }
 

@@ -1,12 +1,14 @@
-// What the user has typed in a room's composer but not sent yet. Going to
-// another room is a page load, so the text is kept in sessionStorage (this
-// tab only), one draft per user and room, until it is sent.
+// What the user has typed in a room's composer, or in a thread's, but not sent
+// yet. Going to another room is a page load, so the text is kept in sessionStorage
+// (this tab only), one draft per user and room and one per thread (``thread``: its
+// first message's seq), until it is sent.
 
 const KEY_PREFIX = "chat.draft.v1";
 
 export class Draft {
-  constructor({ user, room }) {
-    this.key = `${KEY_PREFIX}:${encodeURIComponent(user)}:${encodeURIComponent(room)}`;
+  constructor({ user, room, thread = 0 }) {
+    const key = `${KEY_PREFIX}:${encodeURIComponent(user)}:${encodeURIComponent(room)}`;
+    this.key = thread ? `${key}:thread:${thread}` : key;
   }
 
   load() {

@@ -9,6 +9,7 @@
 // and sends intents.
 
 import { Composer } from "./composer.js";
+import { Draft } from "./drafts.js";
 import { unreadRepliesText } from "./format.js";
 import { CATCH_UP_PAGE_SIZE, PAGE_SIZE } from "./history.js";
 import { formatNumber, gettext } from "./i18n.js";
@@ -124,6 +125,7 @@ export class ThreadPanel {
     this.gone = false; // the server said there is no such thread
     this.inflight = []; // {kind, parentSeq}, oldest first: answers come in order
     this.readSent = new Map(); // parent seq -> the marker sent for it
+    this.me = view.me;
     this.title = element.querySelector("[data-thread-title]");
     this.form = element.querySelector("form");
     this.also = element.querySelector("[data-thread-also]");
@@ -184,6 +186,8 @@ export class ThreadPanel {
     this.gone = false;
     this.focusSeq = focusSeq;
     if (root) this.log.put(root);
+    // What was typed in this thread before comes back; another thread's stays its own.
+    this.composer.useDraft(new Draft({ user: this.me, room: this.room, thread: parentSeq }));
     this.also.checked = false;
     this.element.hidden = false;
     this.onToggle(true);
@@ -200,6 +204,7 @@ export class ThreadPanel {
     this.parentSeq = null;
     this.log = null;
     this.opener = null;
+    this.composer.useDraft(null); // the thread's draft keeps what was typed
     this.view.clear();
     this.element.hidden = true;
     this.onToggle(false);
