@@ -216,7 +216,7 @@ class ChatApp {
         onReact: (seq, emoji) => this.connection.send({ type: "react", room, seq, emoji }) || this.offline(),
         onUnreact: (seq, emoji) => this.connection.send({ type: "unreact", room, seq, emoji }) || this.offline(),
         onRetry: (clientId) => this.outbox.retry(clientId),
-        onDiscard: (clientId) => this.uploads?.release(this.outbox.discard(clientId)?.attachments),
+        onDiscard: (clientId) => (this.threadUploads ?? this.uploads)?.release(this.outbox.discard(clientId)?.attachments),
         canOpenFiles: () => this.member && !this.lostAccess,
       },
       pending: (parentSeq) => this.outbox.forRoom(room).filter((entry) => entry.parent_seq === parentSeq),
@@ -229,6 +229,19 @@ class ChatApp {
       onToggle: (open) => document.body.classList.toggle("thread-open", open),
       // What opened it may have been drawn again (a new summary): its thread's way in, else the composer.
       fallbackFocus: (parentSeq) => this.messages.threadOpener(parentSeq) ?? this.composer?.input,
+      files: (composer) => {
+        const files = this.setUpFiles({
+          form: element.querySelector("form"),
+          tray: element.querySelector("[data-thread-tray]"),
+          status: element.querySelector("[data-thread-upload-status]"),
+          dropTarget: element,
+          dropZone: element.querySelector("[data-thread-drop-zone]"),
+          composer,
+        });
+        this.threadUploads = files.uploads;
+        this.threadAttachButton = files.button;
+        return files.uploads;
+      },
     });
     const attention = () => this.threads.markRead();
     window.addEventListener("focus", attention);
@@ -246,28 +259,53 @@ class ChatApp {
 
   /** Files: the attach button, drag and drop over the room, paste into the composer (attachments.js). */
   setUpUploads(form) {
-    const uploadUrl = this.root.dataset.uploadUrl;
-    this.tray = new UploadTray({
-      list: document.getElementById("upload-tray"),
-      live: document.getElementById("upload-status"),
-      onRemove: (key) => this.uploads.remove(key),
+    const files = this.setUpFiles({
+      form,
+      tray: document.getElementById("upload-tray"),
+      status: document.getElementById("upload-status"),
+      dropTarget: document.getElementById("main"),
+      dropZone: document.getElementById("drop-zone"),
+      composer: () => this.composer,
     });
-    this.uploads = new Uploads({
+    this.uploads = files.uploads;
+    this.attachButton = files.button;
+  }
+
+  /**
+   * The files of one composer (the room's, or the thread panel's): its attach button and
+   * file input in ``form``, paste into its text, drop on ``dropTarget`` (showing
+   * ``dropZone``); ``tray`` and ``status`` show them. They go with the next message it sends.
+   */
+  setUpFiles({ form, tray, status, dropTarget, dropZone, composer }) {
+    const uploadUrl = this.root.dataset.uploadUrl;
+    let uploads = null;
+    const view = new UploadTray({ list: tray, live: status, onRemove: (key) => uploads.remove(key) });
+    uploads = new Uploads({
       uploadUrl: (clientId) => `${uploadUrl}?client_id=${encodeURIComponent(clientId)}`,
       discardUrl: (id) => `${uploadUrl}${id}/`,
-      csrfToken: form.querySelector("[name=csrfmiddlewaretoken]")?.value || "",
+      // The room's composer carries the page's CSRF token.
+      csrfToken: document.querySelector("#composer [name=csrfmiddlewaretoken]")?.value || "",
       limits: readJson("chat-upload-limits", { maxFile: 0, maxMessage: 0, maxFiles: 0 }),
       newClientId,
       onChange: (items, said) => {
-        this.tray.render(items, said);
-        this.composer?.update();
+        view.render(items, said);
+        composer()?.update();
       },
     });
-    this.attachButton = form.querySelector("[data-testid=attach]");
+    const attach = (files) => {
+      if (!files.length) return;
+      if (!this.abilities().includes("upload")) {
+        this.toast.show(gettext("Join this room to post messages."));
+        return;
+      }
+      uploads.add(files);
+      composer()?.focus();
+    };
+    const button = form.querySelector(".composer__attach");
     const input = form.querySelector("input[type=file]");
-    this.attachButton.addEventListener("click", () => input.click());
+    button.addEventListener("click", () => input.click());
     input.addEventListener("change", () => {
-      this.attach([...input.files]);
+      attach([...input.files]);
       input.value = "";
     });
     form.querySelector("textarea").addEventListener("paste", (event) => {
@@ -275,35 +313,24 @@ class ChatApp {
       if (!files.length) return;
       // A picture copied from a page comes with its markup too: the picture is what was meant.
       if (!event.clipboardData.types.includes("text/plain")) event.preventDefault();
-      this.attach(files);
+      attach(files);
     });
-    const main = document.getElementById("main");
-    const dropZone = document.getElementById("drop-zone");
-    main.addEventListener("dragover", (event) => {
+    dropTarget.addEventListener("dragover", (event) => {
       if (!dragHasFiles(event.dataTransfer) || !this.abilities().includes("upload")) return;
       event.preventDefault();
       event.dataTransfer.dropEffect = "copy";
       dropZone.hidden = false;
     });
-    main.addEventListener("dragleave", (event) => {
-      if (!event.relatedTarget || !main.contains(event.relatedTarget)) dropZone.hidden = true;
+    dropTarget.addEventListener("dragleave", (event) => {
+      if (!event.relatedTarget || !dropTarget.contains(event.relatedTarget)) dropZone.hidden = true;
     });
-    main.addEventListener("drop", (event) => {
+    dropTarget.addEventListener("drop", (event) => {
       dropZone.hidden = true;
       if (!dragHasFiles(event.dataTransfer)) return;
       event.preventDefault();
-      this.attach(filesFrom(event.dataTransfer));
+      attach(filesFrom(event.dataTransfer));
     });
-  }
-
-  attach(files) {
-    if (!files.length) return;
-    if (!this.abilities().includes("upload")) {
-      this.toast.show(gettext("Join this room to post messages."));
-      return;
-    }
-    this.uploads.add(files);
-    this.composer.focus();
+    return { uploads, button, attach };
   }
 
   setUpChrome() {
@@ -706,7 +733,9 @@ class ChatApp {
   }
 
   sendReply(body, parentSeq, alsoToRoom) {
-    this.outbox.add(this.slug, body, { reply: { parent_seq: parentSeq, also_to_room: alsoToRoom } });
+    // The files attached in the panel go with the reply, as the room's go with a message.
+    const files = this.threadUploads ? this.threadUploads.take() : {};
+    this.outbox.add(this.slug, body, { ...files, reply: { parent_seq: parentSeq, also_to_room: alsoToRoom } });
   }
 
   offline() {
@@ -759,7 +788,9 @@ class ChatApp {
       composer: this.composer,
       placeholder: this.placeholder,
     });
-    if (this.attachButton) this.attachButton.hidden = !this.abilities().includes("upload");
+    const canUpload = this.abilities().includes("upload");
+    if (this.attachButton) this.attachButton.hidden = !canUpload;
+    if (this.threadAttachButton) this.threadAttachButton.hidden = !canUpload;
     this.threads?.setCanWrite(canWrite);
     this.updateTitle();
   }

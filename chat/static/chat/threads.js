@@ -106,9 +106,12 @@ export class ThreadPanel {
    * onReply(body, parentSeq, alsoToRoom); onTyping(); members() -> the room's members
    * (to mention); maxLength: of a body; attentive() -> the window is seen;
    * online() -> connected; onToggle(open): it opened or closed (the page's layout);
-   * fallbackFocus(parentSeq) -> where focus goes when what opened it is gone (redrawn).
+   * fallbackFocus(parentSeq) -> where focus goes when what opened it is gone (redrawn);
+   * files(composer) -> the Uploads for its composer (attachments.js; ``composer()`` is
+   * that Composer), or null: the files attached go with the next reply, in whichever
+   * thread it is.
    */
-  constructor({ element, room, send, view, pending, onReply, onTyping, members, maxLength, attentive, online, onToggle, fallbackFocus }) {
+  constructor({ element, room, send, view, pending, onReply, onTyping, members, maxLength, attentive, online, onToggle, fallbackFocus, files = () => null }) {
     this.element = element;
     this.room = room;
     this.send = send;
@@ -156,6 +159,7 @@ export class ThreadPanel {
       onEditLast: () => this.view.editLast(),
       onTyping,
       autocomplete: new MentionAutocomplete({ input, members, me: view.me }),
+      files: files(() => this.composer),
     });
     element.querySelector("[data-thread-close]").addEventListener("click", () => this.close());
     element.addEventListener("keydown", (event) => {
