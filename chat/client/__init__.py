@@ -19,6 +19,7 @@ from chat.client.errors import (
 from chat.client.events import (
     Ack,
     Added,
+    Attachment,
     Error,
     Event,
     Hello,
@@ -48,6 +49,7 @@ from chat.client.sync import SyncChatClient
 __all__ = [
     "Ack",
     "Added",
+    "Attachment",
     "AuthenticationError",
     "Backoff",
     "ChatClient",

@@ -37,13 +37,29 @@ class UsageError(Exception):
     """The command line cannot be run as given (missing credentials, say)."""
 
 
+def format_size(size: int) -> str:
+    """Bytes as people read them: ``512 B``, ``48.2 KB``, ``3.1 MB``."""
+    if size < 1024:
+        return f"{size} B"
+    scaled = float(size)
+    for unit in ("KB", "MB", "GB"):
+        scaled /= 1024
+        if scaled < 1024 or unit == "GB":
+            break
+    return f"{scaled:.1f} {unit}"
+
+
 def format_message(message: Message) -> str:
-    """``HH:MM author: body`` in local time; a system message has ``*`` for its author."""
+    """``HH:MM author: body`` in local time, then each file it carries as ``[name, size]``;
+    a system message has ``*`` for its author."""
     when = message.created_at.astimezone().strftime("%H:%M")
     author = message.author.username if message.author is not None else "*"
     separator = ":" if message.author is not None else ""
-    body = "(deleted)" if message.deleted else message.body
-    return f"{when} {author}{separator} {body}"
+    if message.deleted:
+        return f"{when} {author}{separator} (deleted)"
+    files = [f"[{file.name}, {format_size(file.size)}]" for file in message.attachments]
+    text = " ".join(part for part in (message.body, *files) if part)
+    return f"{when} {author}{separator} {text}"
 
 
 def format_room(room: RoomSummary) -> str:

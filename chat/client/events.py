@@ -54,6 +54,40 @@ class Reaction:
         return cls(emoji=data["emoji"], count=data["count"], users=tuple(data.get("users", ())))
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file a message carries (docs/protocol.md, "Files"). ``url`` and ``thumbnail_url``
+    are paths on the server, fetched with the same credentials as the socket."""
+
+    id: int
+    name: str
+    size: int
+    content_type: str
+    url: str
+    image: bool = False
+    width: int | None = None
+    height: int | None = None
+    thumbnail_url: str | None = None
+
+    @classmethod
+    def from_frame(cls, data: dict[str, Any]) -> Attachment:
+        return cls(
+            id=data["id"],
+            name=data.get("name", ""),
+            size=data.get("size", 0),
+            content_type=data.get("content_type", ""),
+            url=data.get("url", ""),
+            image=data.get("image") is True,
+            width=data.get("width"),
+            height=data.get("height"),
+            thumbnail_url=data.get("thumbnail_url"),
+        )
+
+
+def _attachments(items: list[dict[str, Any]] | None) -> tuple[Attachment, ...]:
+    return tuple(Attachment.from_frame(item) for item in items or ())
+
+
 def _reactions(items: list[dict[str, Any]] | None) -> tuple[Reaction, ...]:
     return tuple(Reaction.from_frame(item) for item in items or ())
 
@@ -118,6 +152,7 @@ class Message:
     mentions: tuple[str, ...] = ()
     reactions: tuple[Reaction, ...] = ()
     parent_seq: int | None = None  # a reply: its thread's first message (docs/protocol.md, "Threads")
+    attachments: tuple[Attachment, ...] = ()
 
     @classmethod
     def from_frame(cls, data: dict[str, Any], room: str | None = None) -> Message:
@@ -135,6 +170,7 @@ class Message:
             mentions=tuple(data.get("mentions", ())),
             reactions=_reactions(data.get("reactions")),
             parent_seq=data.get("parent_seq"),
+            attachments=_attachments(data.get("attachments")),
         )
 
 

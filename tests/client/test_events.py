@@ -163,3 +163,58 @@ def test_a_history_page_lists_its_messages_in_order() -> None:
     assert [m.seq for m in page.messages] == [3, 4, 5]
     assert all(m.room == "general" for m in page.messages)
     assert page.has_more
+
+
+def test_a_message_lists_its_files_and_the_command_line_shows_them() -> None:
+    from chat.client.cli import format_message, format_size
+
+    files = [
+        {
+            "id": 31,
+            "name": "chart.png",
+            "size": 48213,
+            "content_type": "image/png",
+            "image": True,
+            "width": 1200,
+            "height": 800,
+            "url": "/files/31/",
+            "thumbnail_url": "/files/31/thumbnail/",
+        },
+        {
+            "id": 32,
+            "name": "minutes.txt",
+            "size": 25,
+            "content_type": "text/plain",
+            "image": False,
+            "width": None,
+            "height": None,
+            "url": "/files/32/",
+            "thumbnail_url": None,
+        },
+    ]
+    event = parse_event(message_frame("general", 8, "the plan", attachments=files))
+    files_only = message_frame("general", 9, attachments=files[1:])
+    files_only["message"].update(body="", html="")  # a message of files alone
+    alone = parse_event(files_only)
+
+    assert isinstance(event, Message) and isinstance(alone, Message)
+    chart, minutes = event.attachments
+    assert (chart.id, chart.name, chart.size, chart.image, chart.width, chart.thumbnail_url) == (
+        31,
+        "chart.png",
+        48213,
+        True,
+        1200,
+        "/files/31/thumbnail/",
+    )
+    assert (minutes.image, minutes.url, minutes.thumbnail_url) == (False, "/files/32/", None)
+    assert format_message(event).endswith(" bob: the plan [chart.png, 47.1 KB] [minutes.txt, 25 B]")
+    assert format_message(alone).endswith(" bob: [minutes.txt, 25 B]")
+    assert parse_event(message_frame("general", 10, "no files")).attachments == ()
+    assert [format_size(n) for n in (0, 1023, 1024, 3 * 1024 * 1024 + 104858, 5 * 1024**4)] == [
+        "0 B",
+        "1023 B",
+        "1.0 KB",
+        "3.1 MB",
+        "5120.0 GB",
+    ]
