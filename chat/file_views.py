@@ -14,17 +14,32 @@ its room only (asked on every request; 404 for anyone else, signed in or not),
 to a session or an API token (``Authorization: Bearer``), never sniffed, and
 inline only for the pictures the chat decoded itself (PNG, JPEG, GIF, WebP).
 Behind nginx, with CHAT_FILES_ACCEL_PREFIX set, the bytes are sent by nginx
-(``X-Accel-Redirect``); otherwise they are streamed from the storage.
+(``X-Accel-Redirect``); otherwise they are streamed from the storage, a piece at a
+time off the event loop (Django's FileResponse would be read whole into memory
+under ASGI), and one byte range (``Range: bytes=...``) is answered with 206, so a
+download can resume and a player can seek.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import quote
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.core.files import File
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -39,6 +54,96 @@ from chat.exceptions import BadRequest, ChatError, NotFound, QuotaExceeded, Rate
 # The HTTP status of each protocol error code an upload can meet.
 # What a file response allows if it is opened as a page: its own picture, nothing else.
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
+# A stored file is read in pieces of this size, each on a worker thread.
+STREAM_CHUNK = 256 * 1024
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+class RangeNotSatisfiable(Exception):
+    """The range asked for starts past the end of the file (HTTP 416)."""
+
+
+def requested_range(header: str, size: int) -> tuple[int, int] | None:
+    """The one byte range a ``Range`` header asks of a file of ``size`` bytes, as
+    (first, last), both included; None to send the whole file: no range, several, or
+    one not understood (RFC 9110 lets a server ignore those). Raises
+    RangeNotSatisfiable for a range that lies past the end."""
+    match = _RANGE.fullmatch(header.strip())
+    if match is None or not (match[1] or match[2]) or size == 0:
+        return None
+    if match[1]:
+        first = int(match[1])
+        if match[2] and int(match[2]) < first:
+            return None
+        if first >= size:
+            raise RangeNotSatisfiable()
+        return first, min(int(match[2]) if match[2] else size - 1, size - 1)
+    suffix = int(match[2])  # the last N bytes
+    if suffix == 0:
+        raise RangeNotSatisfiable()
+    return max(0, size - suffix), size - 1
+
+
+class StoredFileResponse(StreamingHttpResponse):
+    """``length`` bytes of ``file`` from ``first``, streamed by an async iterator: each
+    piece is read on a worker thread, so neither the event loop nor the one thread
+    of the database waits on the storage, and only a piece is in memory at a time.
+    The file is closed once sent, or with the response if it never is."""
+
+    def __init__(self, file: File, *, first: int = 0, length: int, **kwargs: Any) -> None:
+        self.stored_file = file
+        super().__init__(self._pieces(file, first, length), **kwargs)
+        self["Content-Length"] = str(length)
+
+    @staticmethod
+    async def _pieces(file: File, first: int, length: int) -> AsyncIterator[bytes]:
+        read = sync_to_async(file.read, thread_sensitive=False)
+        try:
+            if first:
+                await sync_to_async(file.seek, thread_sensitive=False)(first)
+            left = length
+            while left > 0:
+                piece = await read(min(STREAM_CHUNK, left))
+                if not piece:
+                    break
+                left -= len(piece)
+                yield piece
+        finally:
+            file.close()
+
+    def close(self) -> None:
+        self.stored_file.close()
+        super().close()
+
+
+def _stored_file_response(request: HttpRequest, stored: str, etag: str) -> HttpResponseBase:
+    """The stored file ``stored``: whole (200), the one range asked for (206), or 416."""
+    try:
+        file = uploads.open_stored(stored)
+        size = file.size
+    except OSError:
+        raise Http404 from None
+    wanted = None
+    asked = request.headers.get("Range")
+    # If-Range: the range is of the version the client has; another gets the whole file.
+    if asked and request.headers.get("If-Range", etag) == etag:
+        try:
+            wanted = requested_range(asked, size)
+        except RangeNotSatisfiable:
+            file.close()
+            response: HttpResponseBase = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+    if wanted is None:
+        response = StoredFileResponse(file, length=size)
+    else:
+        first, last = wanted
+        response = StoredFileResponse(file, first=first, length=last - first + 1, status=206)
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    return response
 
 
 def error_response(error: ChatError, status: int | None = None) -> JsonResponse:
@@ -171,10 +276,7 @@ def _serve(request: HttpRequest, attachment_id: int, *, thumbnail: bool) -> Http
         response = HttpResponse()
         response["X-Accel-Redirect"] = settings.CHAT_FILES_ACCEL_PREFIX.rstrip("/") + "/" + quote(stored)
     else:
-        try:
-            response = FileResponse(uploads.open_stored(stored))
-        except OSError:
-            raise Http404 from None
+        response = _stored_file_response(request, stored, etag)
     if thumbnail:
         content_type, name, inline = (
             uploads.THUMBNAIL_TYPE,

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
@@ -16,6 +17,7 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from accounts import tokens
 from accounts.models import User
 from chat import selectors, services
+from chat.file_views import STREAM_CHUNK, RangeNotSatisfiable, StoredFileResponse, requested_range
 from chat.models import Attachment, Room
 from tests import images
 from tests.factories import UserFactory, uploaded
@@ -137,10 +139,17 @@ def test_an_upload_interrupted_halfway_leaves_nothing_behind(
     assert stored(media) == [] and waiting(media) == []
 
 
+async def _read_all(response) -> tuple[list[bytes], bytes]:
+    pieces = [piece async for piece in response.streaming_content]
+    return pieces, b"".join(pieces)
+
+
 def download(client: Client, url: str, **headers):
     response = client.get(url, **headers)
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    return response, content
+    if not response.streaming:
+        return response, response.content
+    # Streamed as the ASGI server streams it: an async iterator, a piece at a time.
+    return response, async_to_sync(_read_all)(response)[1]
 
 
 def test_a_member_downloads_and_everyone_else_gets_404(
@@ -312,3 +321,82 @@ def test_a_media_root_among_the_static_files_is_refused(settings, tmp_path: Path
     settings.STATIC_ROOT = str(tmp_path / "static")
     settings.MEDIA_ROOT = str(Path(__file__).resolve().parents[2] / "chat" / "static" / "chat" / "media")
     assert [error.id for error in media_is_not_served_as_static()] == ["chat.E001"]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("bytes=0-99", (0, 99)),
+        ("bytes=10-", (10, 999)),
+        ("bytes=990-5000", (990, 999)),
+        ("bytes=-100", (900, 999)),
+        ("bytes=-5000", (0, 999)),
+        (" bytes=5-5 ", (5, 5)),
+        ("bytes=0-1,5-9", None),  # several ranges: the whole file
+        ("bytes=9-5", None),
+        ("bytes=-", None),
+        ("items=0-5", None),
+        ("bytes=abc", None),
+    ],
+)
+def test_one_byte_range_is_read_from_the_header(header: str, expected: tuple[int, int] | None) -> None:
+    assert requested_range(header, 1000) == expected
+
+
+@pytest.mark.parametrize("header", ["bytes=1000-", "bytes=1000-1001", "bytes=-0"])
+def test_a_range_past_the_end_cannot_be_satisfied(header: str) -> None:
+    with pytest.raises(RangeNotSatisfiable):
+        requested_range(header, 1000)
+    assert requested_range(header, 0) is None  # an empty file is sent whole, as it is
+
+
+def test_a_download_resumes_from_a_byte_range(media: Path, public_room: Room, alice: User, bob: User) -> None:
+    data = bytes(range(256)) * 8  # 2,048 bytes
+    attachment = uploaded(bob, public_room, data, "data.bin")
+    services.message_create(
+        user=bob, room_slug="general", body="", client_id="r", attachments=[attachment.pk]
+    )
+    member, url = browser(alice), f"/files/{attachment.pk}/"
+
+    whole, content = download(member, url)
+    assert (whole.status_code, content, whole["Accept-Ranges"]) == (200, data, "bytes")
+    assert whole["Content-Length"] == "2048"
+    etag = whole["ETag"]
+
+    response, content = download(member, url, HTTP_RANGE="bytes=1000-1499")
+    assert (response.status_code, content) == (206, data[1000:1500])
+    assert (response["Content-Range"], response["Content-Length"]) == ("bytes 1000-1499/2048", "500")
+    # The headers that keep it safe stay on a part too.
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("attachment; ")
+    response, content = download(member, url, HTTP_RANGE="bytes=-48", HTTP_IF_RANGE=etag)
+    assert (response.status_code, content, response["Content-Range"]) == (
+        206,
+        data[-48:],
+        "bytes 2000-2047/2048",
+    )
+    # Another version than the one the client has: the whole file.
+    response, content = download(member, url, HTTP_RANGE="bytes=0-9", HTTP_IF_RANGE='"other"')
+    assert (response.status_code, content) == (200, data)
+    response, content = download(member, url, HTTP_RANGE="bytes=4096-")
+    assert (response.status_code, response["Content-Range"], content) == (416, "bytes */2048", b"")
+    # Ranges are asked after the same check as the rest: nothing for anyone else.
+    carol = UserFactory()
+    assert download(browser(carol), url, HTTP_RANGE="bytes=0-9")[0].status_code == 404
+
+
+def test_a_stored_file_is_streamed_in_pieces_and_closed(tmp_path: Path) -> None:
+    from django.core.files import File
+
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"x" * (2 * STREAM_CHUNK + 10))
+    opened = File(path.open("rb"))
+    response = StoredFileResponse(opened, first=5, length=2 * STREAM_CHUNK)
+    pieces, content = async_to_sync(_read_all)(response)
+    assert [len(piece) for piece in pieces] == [STREAM_CHUNK, STREAM_CHUNK]
+    assert content == b"x" * (2 * STREAM_CHUNK)
+    assert opened.closed
+    # One never sent is closed with the response.
+    unsent = File(path.open("rb"))
+    StoredFileResponse(unsent, length=10).close()
+    assert unsent.closed

@@ -199,11 +199,32 @@ def _port_open(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _get(port: int, path: str, cookie: str) -> tuple[int, dict[str, str], bytes]:
+def _get(port: int, path: str, cookie: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+        connection.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1", **headers})
         response = connection.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
         connection.close()
+
+
+def test_the_server_streams_a_file_and_answers_a_byte_range(server) -> None:
+    """Without nginx the chat sends the bytes itself: the whole file, or the one range
+    asked for (a download resumed, a player seeking)."""
+    chat, user, _media, _incoming = server
+    data = os.urandom(3 * 1024 * 1024 + 17)  # several of the pieces it reads at a time
+    whole = multipart("film.bin", data)
+    with socket.create_connection(("127.0.0.1", chat.port), timeout=10) as connection:
+        connection.sendall(request_head(user, len(whole)) + whole)
+        status, reply = answer(connection)
+    assert status == 201, reply
+    cookie = f"sessionid={user['session_key']}"
+    status, headers, body = _get(chat.port, reply["url"], cookie)
+    assert (status, len(body), body == data) == (200, len(data), True)
+    assert (headers["accept-ranges"], headers["content-length"]) == ("bytes", str(len(data)))
+    status, headers, body = _get(chat.port, reply["url"], cookie, Range="bytes=1048576-")
+    assert (status, body == data[1048576:]) == (206, True)
+    assert headers["content-range"] == f"bytes 1048576-{len(data) - 1}/{len(data)}"
+    status, headers, _body = _get(chat.port, reply["url"], cookie, Range=f"bytes={len(data)}-")
+    assert (status, headers["content-range"]) == (416, f"bytes */{len(data)}")
