@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests import images
 from tests.browser import test_chat_browser
@@ -50,22 +50,28 @@ def paste_file(page: Page, data: bytes, name: str, content_type: str) -> None:
     )
 
 
-def drop_file(page: Page, data: bytes, name: str, content_type: str) -> None:
-    """A file dragged from the desktop and dropped on the room: dragover shows the drop
-    zone, drop attaches."""
-    page.locator("#main").evaluate(
-        """(main, [data, name, type]) => {
+def drop_on(target: Locator, zone: str, data: bytes, name: str, content_type: str) -> None:
+    """A file dragged from the desktop and dropped on ``target``: dragover shows the drop
+    zone (``zone``, a selector; whether it was shown is left in window.__dropZoneShown),
+    drop attaches."""
+    target.evaluate(
+        """(target, [zone, data, name, type]) => {
             const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
             const transfer = new DataTransfer();
             transfer.items.add(new File([bytes], name, { type }));
             const options = { dataTransfer: transfer, bubbles: true, cancelable: true };
-            main.dispatchEvent(new DragEvent("dragenter", options));
-            main.dispatchEvent(new DragEvent("dragover", options));
-            window.__dropZoneShown = !document.getElementById("drop-zone").hidden;
-            main.dispatchEvent(new DragEvent("drop", options));
+            target.dispatchEvent(new DragEvent("dragenter", options));
+            target.dispatchEvent(new DragEvent("dragover", options));
+            window.__dropZoneShown = !document.querySelector(zone).hidden;
+            target.dispatchEvent(new DragEvent("drop", options));
         }""",
-        [base64.b64encode(data).decode(), name, content_type],
+        [zone, base64.b64encode(data).decode(), name, content_type],
     )
+
+
+def drop_file(page: Page, data: bytes, name: str, content_type: str) -> None:
+    """A file dropped on the room."""
+    drop_on(page.locator("#main"), "#drop-zone", data, name, content_type)
 
 
 def test_one_pastes_a_picture_and_drops_a_file_the_other_sees_the_thumbnail_and_downloads_it(

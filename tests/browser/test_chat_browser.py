@@ -11,7 +11,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -22,7 +22,7 @@ from tests.browser.conftest import CHROMIUM  # noqa: E402
 if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect  # noqa: E402
 
 from tests.browser.conftest import (  # noqa: E402, F401
     CHROMIUM_ARGS,
@@ -61,6 +61,39 @@ def new_user(browser: Browser, live_chat) -> Iterator[Callable[..., Person]]:
 def wait_connected(page: Page) -> None:
     """The page's module has run and its socket has had its hello (in any language)."""
     expect(page.get_by_test_id("status")).to_have_attribute("data-state", "online")
+
+
+CHAT_SOCKET = re.compile(r"/ws/chat/")
+
+
+@dataclass
+class SocketGate:
+    """The page's chat socket behind a gate the test opens: while ``reachable`` is False
+    each try to connect is refused at once (closed); then it goes through to the
+    server, and ``sent`` keeps each frame the page sends from there on."""
+
+    reachable: bool = False
+    sent: list[dict] = field(default_factory=list)
+
+    def route(self, ws: WebSocketRoute) -> None:
+        if not self.reachable:
+            ws.close()
+            return
+        upstream = ws.connect_to_server()
+
+        def to_server(message: str | bytes) -> None:
+            self.sent.append(json.loads(message))
+            upstream.send(message)
+
+        ws.on_message(to_server)
+
+
+def socket_gate(page: Page) -> SocketGate:
+    """From now on the page's chat socket goes through a SocketGate, shut to begin with
+    (the socket already open stays open: close it to go offline)."""
+    gate = SocketGate()
+    page.route_web_socket(CHAT_SOCKET, gate.route)
+    return gate
 
 
 def reconnect_now(page: Page) -> None:

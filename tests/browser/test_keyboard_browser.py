@@ -15,17 +15,15 @@ import re
 import uuid
 
 import pytest
-from playwright.sync_api import Page, WebSocketRoute, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser import test_chat_browser
-from tests.browser.test_chat_browser import create_room, messages, send, wait_connected
+from tests.browser.test_chat_browser import create_room, messages, send, socket_gate, wait_connected
 
 pytestmark = pytest.mark.browser
 
 # The chat page's users, who sign up through the page (Chromium is tests/browser/conftest.py's).
 new_user = test_chat_browser.new_user
-
-CHAT_SOCKET = re.compile(r"/ws/chat/")
 
 
 def room_name(prefix: str) -> str:
@@ -53,15 +51,7 @@ def test_offline_banner_counts_down_and_retry_now_reconnects(new_user) -> None:
 
     # The server stays out of reach until the test lets the page through; the
     # page's time stands still, so only "Retry now" can start a new try.
-    server = {"reachable": False}
-
-    def socket(ws: WebSocketRoute) -> None:
-        if server["reachable"]:
-            ws.connect_to_server()
-        else:
-            ws.close()
-
-    page.route_web_socket(CHAT_SOCKET, socket)
+    gate = socket_gate(page)
     pause_clock(page)
     # The longest wait of each backoff step (no jitter): 0.5 s, 1 s, 2 s, 4 s...
     page.evaluate("Math.random = () => 1")
@@ -90,7 +80,7 @@ def test_offline_banner_counts_down_and_retry_now_reconnects(new_user) -> None:
     expect(countdown).to_have_text("Reconnecting in 2 s…")
 
     # Back online: "Retry now" connects without waiting out the countdown.
-    server["reachable"] = True
+    gate.reachable = True
     retry.click()
     wait_connected(page)
     expect(banner).to_be_hidden()

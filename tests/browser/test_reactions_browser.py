@@ -8,23 +8,27 @@ Sign-ups are rate limited per address (5 in a burst): the module signs up five p
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
 
 import pytest
-from playwright.sync_api import Locator, Page, WebSocketRoute, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser import test_chat_browser
 from tests.browser.axe import assert_no_serious_violation
-from tests.browser.test_chat_browser import create_room, messages, reconnect_now, send, wait_connected
+from tests.browser.test_chat_browser import (
+    create_room,
+    messages,
+    reconnect_now,
+    send,
+    socket_gate,
+    wait_connected,
+)
 
 pytestmark = pytest.mark.browser
 
 # The chat page's users, who sign up through the page (Chromium is tests/browser/conftest.py's).
 new_user = test_chat_browser.new_user
 
-CHAT_SOCKET = re.compile(r"/ws/chat/")
 THUMBS, PARTY = "\U0001f44d", "\U0001f389"
 
 
@@ -125,22 +129,7 @@ def test_a_page_that_was_offline_catches_up_on_reactions_and_edits_without_a_rel
     mine, theirs = message_with(alice, "while you were out"), message_with(bob, "while you were out")
 
     # Bob's socket drops, and the server stays out of his reach until the test lets him through.
-    server = {"reachable": False}
-    sent: list[dict] = []
-
-    def socket(ws: WebSocketRoute) -> None:
-        if not server["reachable"]:
-            ws.close()
-            return
-        upstream = ws.connect_to_server()
-
-        def to_server(message: str | bytes) -> None:
-            sent.append(json.loads(message))
-            upstream.send(message)
-
-        ws.on_message(to_server)
-
-    bob.route_web_socket(CHAT_SOCKET, socket)
+    gate = socket_gate(bob)
     bob.evaluate("window.chatApp.connection.socket.close()")
     banner = bob.get_by_test_id("offline-banner")
     expect(banner).to_be_visible()
@@ -158,7 +147,7 @@ def test_a_page_that_was_offline_catches_up_on_reactions_and_edits_without_a_rel
     expect(reaction(theirs, THUMBS)).to_have_count(0)
 
     # Back online, the same page: what changed arrives through `changes`.
-    server["reachable"] = True
+    gate.reachable = True
     # Not the button: the page's own retry may come first and hide it ("Retry now" itself
     # is tested in test_keyboard_browser.py).
     reconnect_now(bob)
@@ -166,8 +155,8 @@ def test_a_page_that_was_offline_catches_up_on_reactions_and_edits_without_a_rel
     expect(caught_up).to_have_attribute("title", f"{alice_user.username} reacted with {THUMBS}")
     expect(caught_up).to_have_attribute("aria-pressed", "false")
     expect(theirs.get_by_test_id("message-body")).to_contain_text("while you were out, edited")
-    asked = [frame for frame in sent if frame.get("type") == "changes"]
-    assert asked and asked[0]["room"] == slug and asked[0]["after_rev"] >= 0, sent
+    asked = [frame for frame in gate.sent if frame.get("type") == "changes"]
+    assert asked and asked[0]["room"] == slug and asked[0]["after_rev"] >= 0, gate.sent
 
     # And it is live again from there.
     caught_up.click()

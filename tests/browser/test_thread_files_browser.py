@@ -7,7 +7,6 @@ here signs up from 127.0.0.1) is not shared with the other thread and file modul
 
 from __future__ import annotations
 
-import base64
 import uuid
 
 import pytest
@@ -16,6 +15,7 @@ from playwright.sync_api import Page, expect
 from tests import images
 from tests.browser import test_chat_browser
 from tests.browser.axe import assert_no_serious_violation
+from tests.browser.test_attachments_browser import drop_on
 from tests.browser.test_chat_browser import create_room, send
 from tests.browser.test_threads_browser import in_thread, join, main_message, panel, reply_in_thread, timeline
 
@@ -27,19 +27,8 @@ MINUTES = b"Minutes\n- ship on Friday\n"
 
 
 def drop_on_the_thread(page: Page, data: bytes, name: str, content_type: str) -> None:
-    """A file dragged from the desktop and dropped on the thread panel."""
-    page.get_by_test_id("thread-panel").evaluate(
-        """(panel, [data, name, type]) => {
-            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], name, { type }));
-            const options = { dataTransfer: transfer, bubbles: true, cancelable: true };
-            panel.dispatchEvent(new DragEvent("dragover", options));
-            window.__threadDropZoneShown = !panel.querySelector("[data-thread-drop-zone]").hidden;
-            panel.dispatchEvent(new DragEvent("drop", options));
-        }""",
-        [base64.b64encode(data).decode(), name, content_type],
-    )
+    """A file dropped on the thread panel."""
+    drop_on(page.get_by_test_id("thread-panel"), "[data-thread-drop-zone]", data, name, content_type)
 
 
 def test_a_reply_in_a_thread_carries_files_attached_in_the_panel(new_user) -> None:
@@ -59,7 +48,7 @@ def test_a_reply_in_a_thread_carries_files_attached_in_the_panel(new_user) -> No
     choosing.value.set_files([{"name": "minutes.txt", "mimeType": "text/plain", "buffer": MINUTES}])
     # ... and a picture dropped on the panel.
     drop_on_the_thread(bob, images.png(90, 60, (200, 60, 40)), "chart.png", "image/png")
-    assert bob.evaluate("window.__threadDropZoneShown") is True
+    assert bob.evaluate("window.__dropZoneShown") is True
     expect(bob.get_by_test_id("thread-drop-zone")).to_be_hidden()
     rows = bob.get_by_test_id("thread-upload-tray").get_by_test_id("upload")
     expect(rows).to_have_count(2)

@@ -14,17 +14,15 @@ import re
 import uuid
 
 import pytest
-from playwright.sync_api import Locator, Page, WebSocketRoute, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser import test_chat_browser
 from tests.browser.axe import assert_no_serious_violation
-from tests.browser.test_chat_browser import create_room, reconnect_now, send, wait_connected
+from tests.browser.test_chat_browser import create_room, reconnect_now, send, socket_gate, wait_connected
 
 pytestmark = pytest.mark.browser
 
 new_user = test_chat_browser.new_user
-
-CHAT_SOCKET = re.compile(r"/ws/chat/")
 
 
 def room_name(prefix: str) -> str:
@@ -188,15 +186,7 @@ def test_the_panel_is_full_screen_at_360_px_and_an_open_thread_catches_up_after_
     expect(in_thread(alice)).to_have_count(2)
 
     # Her socket drops, and the server stays out of reach until the test lets her through.
-    reachable = {"now": False}
-
-    def socket(ws: WebSocketRoute) -> None:
-        if not reachable["now"]:
-            ws.close()
-            return
-        ws.connect_to_server()
-
-    alice.route_web_socket(CHAT_SOCKET, socket)
+    gate = socket_gate(alice)
     alice.evaluate("window.chatApp.connection.socket.close()")
     expect(alice.get_by_test_id("offline-banner")).to_be_visible()
 
@@ -225,7 +215,7 @@ def test_the_panel_is_full_screen_at_360_px_and_an_open_thread_catches_up_after_
         phone.close()
 
     # Back online, the same page: the open thread asks for what came meanwhile.
-    reachable["now"] = True
+    gate.reachable = True
     reconnect_now(alice)
     expect(in_thread(alice).filter(has_text="while the laptop was away")).to_have_count(1)
     expect(main_message(alice, "Thoughts on the plan?").get_by_test_id("thread-summary")).to_contain_text(

@@ -7,12 +7,11 @@ here signs up from 127.0.0.1) is not shared with test_threads_browser.py's."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import WebSocketRoute, expect
+from playwright.sync_api import expect
 
 from tests.browser import test_chat_browser
-from tests.browser.test_chat_browser import create_room, reconnect_now, send, wait_connected
+from tests.browser.test_chat_browser import create_room, reconnect_now, send, socket_gate, wait_connected
 from tests.browser.test_threads_browser import (
-    CHAT_SOCKET,
     in_thread,
     join,
     main_message,
@@ -50,15 +49,7 @@ def test_the_threads_page_lists_a_new_thread_live_and_after_being_offline(new_us
     expect(alice.get_by_test_id("threads-none")).to_have_count(0)
 
     # Her socket drops; meanwhile Bob answers the second: it is listed on reconnect, on top.
-    reachable = {"now": False}
-
-    def socket(ws: WebSocketRoute) -> None:
-        if reachable["now"]:
-            ws.connect_to_server()
-        else:
-            ws.close()
-
-    alice.route_web_socket(CHAT_SOCKET, socket)
+    gate = socket_gate(alice)
     alice.evaluate("window.chatApp.connection.socket.close()")
     expect(alice.get_by_test_id("offline-banner")).to_be_visible()
     bob.get_by_test_id("thread-close").click()
@@ -66,7 +57,7 @@ def test_the_threads_page_lists_a_new_thread_live_and_after_being_offline(new_us
     write_reply(bob, "Another answer")
     expect(in_thread(bob).filter(has_text="Another answer")).to_have_count(1)
     expect(results).to_have_count(1)
-    reachable["now"] = True
+    gate.reachable = True
     reconnect_now(alice)
     expect(results).to_have_count(2)
     expect(results.first).to_contain_text("Second question")
