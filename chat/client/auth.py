@@ -57,6 +57,11 @@ class Credentials(abc.ABC):
         not possible (a token cannot renew itself)."""
         return False
 
+    @abc.abstractmethod
+    def upload_request(self, endpoints: Endpoints, room: str) -> tuple[str, dict[str, str]]:
+        """Where a file for ``room`` is posted (its address, without the query) and the
+        headers that say who posts it; may block (to log in)."""
+
 
 class TokenCredentials(Credentials):
     """A personal API token, sent as ``Authorization: Bearer``."""
@@ -69,6 +74,10 @@ class TokenCredentials(Credentials):
 
     def headers(self, endpoints: Endpoints) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"}
+
+    def upload_request(self, endpoints: Endpoints, room: str) -> tuple[str, dict[str, str]]:
+        # The bot API's endpoint: a token needs no CSRF token.
+        return f"{endpoints.base}/api/rooms/{urllib.parse.quote(room)}/files", self.headers(endpoints)
 
 
 class PasswordCredentials(Credentials):
@@ -94,6 +103,14 @@ class PasswordCredentials(Credentials):
     def refresh(self, endpoints: Endpoints) -> bool:
         self.login(endpoints)
         return True
+
+    def upload_request(self, endpoints: Endpoints, room: str) -> tuple[str, dict[str, str]]:
+        # The page's endpoint, as the browser posts to it: the session's CSRF token in
+        # X-CSRFToken (Django compares it with the cookie) and the site as the Referer.
+        headers = self.headers(endpoints)
+        cookies = dict(part.split("=", 1) for part in self._cookie.split("; ") if "=" in part)
+        url = f"{endpoints.base}/r/{urllib.parse.quote(room)}/files/"
+        return url, {**headers, "X-CSRFToken": cookies.get("csrftoken", ""), "Referer": url}
 
     def login(self, endpoints: Endpoints) -> None:
         """Log in through the form; blocking (the async client runs it in a thread)."""

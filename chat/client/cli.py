@@ -91,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("room")
     send = commands.add_parser("send", help="post a message (TEXT '-' reads it from stdin)")
     send.add_argument("room")
-    send.add_argument("text")
+    send.add_argument("text", help="the message; may be empty ('') when files go with it")
+    send.add_argument(
+        "--file", action="append", default=[], metavar="PATH", help="attach this file (again for more)"
+    )
     history = commands.add_parser("history", help="print a room's latest messages")
     history.add_argument("room")
     history.add_argument("--limit", type=int, default=20, help="how many (default 20)")
@@ -164,9 +167,12 @@ async def run_rooms(chat: ChatClient, args: argparse.Namespace) -> int:
 async def run_send(chat: ChatClient, args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
     text = text.rstrip("\n")
-    if not text.strip():
+    if not text.strip() and not args.file:
         raise UsageError("nothing to send")
-    ack = await chat.send(args.room, text)
+    for path in args.file:
+        if not os.path.isfile(path):
+            raise UsageError(f"no such file: {path}")
+    ack = await chat.send(args.room, text, files=args.file)
     _say(f"sent to #{ack.room} as message {ack.seq}", sys.stderr)
     return 0
 

@@ -25,7 +25,7 @@ import contextlib
 import json
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -46,6 +46,7 @@ from chat.client.errors import (
 from chat.client.events import (
     Ack,
     Added,
+    Attachment,
     Event,
     Hello,
     HistoryPage,
@@ -59,6 +60,7 @@ from chat.client.events import (
     parse_event,
     parse_history,
 )
+from chat.client.files import FileSpec, post_file, read_file
 from chat.client.ordering import Backoff, Sequencer
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -83,6 +85,7 @@ class _Outgoing:
     refusals: int = 0  # unavailable / rate_limited answers so far
     parent_seq: int | None = None  # a reply: the message it answers
     also_to_room: bool = False
+    attachments: tuple[int, ...] = ()  # ids of the files uploaded for it
 
 
 def _credentials_from(username: str | None, password: str | None, token: str | None) -> Credentials:
@@ -262,19 +265,30 @@ class ChatClient:
         *,
         parent_seq: int | None = None,
         also_to_room: bool = False,
+        files: Sequence[FileSpec] = (),
         timeout: float = 60.0,
     ) -> Ack:
         """Post ``body`` to ``room``; returns the acknowledgement (seq and id) once stored.
         With ``parent_seq``, a reply in the thread of that message (``also_to_room``: shown
-        in the room's main timeline too).
+        in the room's main timeline too). ``files`` (paths, or ``(name, bytes)``) are
+        uploaded first and go with it; ``body`` may then be empty.
 
         Raises RequestError for a refusal that waiting does not cure (``forbidden``,
-        ``too_long``, ...) and SendTimeout when no ack came within ``timeout``."""
+        ``too_long``, ``too_large``, ...) and SendTimeout when no ack came within ``timeout``."""
         if self._stopped.is_set():
             raise self._fatal or ClientClosed("the client was closed")
         client_id = uuid.uuid4().hex
+        # Uploaded with the message's client_id, so the server counts them as one message's.
+        uploaded = [await self.upload(room, spec, client_id=client_id) for spec in files]
         future: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
-        outgoing = _Outgoing(room, body, future, parent_seq=parent_seq, also_to_room=also_to_room)
+        outgoing = _Outgoing(
+            room,
+            body,
+            future,
+            parent_seq=parent_seq,
+            also_to_room=also_to_room,
+            attachments=tuple(attachment.id for attachment in uploaded),
+        )
         self._outbox[client_id] = outgoing
         try:
             async with asyncio.timeout(timeout):
@@ -285,6 +299,21 @@ class ChatClient:
             raise SendTimeout(f"no acknowledgement from the server within {timeout} s") from None
         finally:
             self._outbox.pop(client_id, None)
+
+    async def upload(
+        self, room: str, file: FileSpec, *, client_id: str = "", timeout: float = 60.0
+    ) -> Attachment:
+        """Upload ``file`` (a path, or ``(name, bytes)``) to ``room``, to send with a
+        message (``send(files=...)`` does both); until sent it is this user's alone.
+        ``client_id``: the message it is for, so that one message's limits are checked.
+        Raises RequestError when the server refuses it (``too_large``,
+        ``quota_exceeded``, ``not_found``, ``archived``...)."""
+        name, data = await asyncio.to_thread(read_file, file)
+        url, headers = await asyncio.to_thread(self._credentials.upload_request, self.endpoints, room)
+        answer = await asyncio.to_thread(
+            post_file, url, headers, name, data, client_id=client_id, timeout=timeout
+        )
+        return Attachment.from_frame(answer)
 
     async def history(
         self,
@@ -422,6 +451,8 @@ class ChatClient:
             frame["parent_seq"] = outgoing.parent_seq
             if outgoing.also_to_room:
                 frame["also_to_room"] = True
+        if outgoing.attachments:
+            frame["attachments"] = list(outgoing.attachments)
         await self._transmit(frame)
 
     async def _ask_history(self, room: str, **bounds: int | None) -> HistoryPage:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from chat.client import AuthenticationError, Backoff, ChatClient, Message
+from chat.client import AuthenticationError, Backoff, ChatClient, Message, RequestError
 from tests.client.proxy import ReplyDroppingProxy
 from tests.live import ROOT, Deployment, HttpSession, signed_in
 from tests.provisioning import PASSWORD
@@ -173,6 +173,44 @@ async def test_replies_in_threads_are_delivered_once_each_in_seq_order(
     assert [m.seq for m in stored] == [m.seq for m in mine]
 
 
+async def test_files_go_with_a_message_signed_in_by_password_or_by_token(
+    deployment: Deployment, opened: list[ChatClient], tmp_path
+) -> None:
+    room = deployment.room
+    writer = chat_for(deployment.servers[0].url, deployment.users[0])
+    reader = chat_for(deployment.servers[1].url, deployment.users[2])
+    opened += [writer, reader]
+    await writer.connect()
+    await reader.connect()
+    seen = Collector(reader)
+
+    # By password (the room page's endpoint, with the session's CSRF token): a path and
+    # bytes with a Chinese name, in one message.
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"line one\n")
+    ack = await writer.send(room, "the notes", files=[notes, ('报告 "final".csv', b"a,b\n1,2\n")])
+    await seen.wait_for("the notes")
+    (got,) = [m for m in seen.messages if m.seq == ack.seq]
+    assert [(f.name, f.size, f.content_type) for f in got.attachments] == [
+        ("notes.txt", 9, "text/plain"),
+        ('报告 "final".csv', 8, "text/csv"),
+    ]
+    session = signed_in(deployment.servers[1].url, deployment.users[2])
+    assert session.get(got.attachments[1].url) == (200, "a,b\n1,2\n")
+
+    # By token (the bot API's endpoint), files alone; a refusal is the server's.
+    _session, text, _token_id = make_token(deployment, deployment.users[1])
+    bot = ChatClient(deployment.servers[1].url, token=text, backoff=FAST)
+    opened.append(bot)
+    await bot.connect()
+    ack = await bot.send(room, "", files=[("build.log", b"ok\n")])
+    stored = [m for m in await all_messages(reader, room) if m.seq == ack.seq]
+    assert [(m.body, [f.name for f in m.attachments]) for m in stored] == [("", ["build.log"])]
+    with pytest.raises(RequestError) as refused:
+        await bot.upload("no-such-room", ("x.txt", b"x"))
+    assert refused.value.code == "not_found"
+
+
 # The command line --------------------------------------------------------------
 
 
@@ -264,6 +302,24 @@ async def test_cli_tail_prints_what_is_sent_elsewhere_once_across_a_restart(
     assert [line.split(" ", 1)[1] for line in out.decode().splitlines()] == [
         f"{author}: {body}" for body in bodies[1:]
     ]
+
+
+async def test_cli_send_attaches_files(deployment: Deployment, opened: list[ChatClient], tmp_path) -> None:
+    user = deployment.users[2]
+    report = tmp_path / "report.txt"
+    report.write_bytes(b"all green\n")
+    process = await cli(deployment, user, "send", deployment.room, "", "--file", str(report))
+    _out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    checker = chat_for(deployment.servers[1].url, deployment.users[1])
+    opened.append(checker)
+    await checker.connect()
+    (last,) = (await checker.history(deployment.room, limit=1)).messages
+    assert [(f.name, f.size) for f in last.attachments] == [("report.txt", 10)]
+
+    missing = await cli(deployment, user, "send", deployment.room, "x", "--file", str(tmp_path / "nope"))
+    _out, err = await asyncio.wait_for(missing.communicate(), 30)
+    assert (missing.returncode, "no such file" in err.decode()) == (2, True)
 
 
 async def test_cli_rooms_lists_the_user_s_rooms(deployment: Deployment) -> None:
