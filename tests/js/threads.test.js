@@ -401,7 +401,7 @@ function listing(page, items) {
 
 const item = (room, seq, unread) =>
   `<li data-room="${room}" data-parent-seq="${seq}" data-testid="thread-result">` +
-  `<span data-testid="thread-unread"${unread ? "" : " hidden"}>${unread}</span></li>`;
+  `<a href="/r/${room}/?thread=${seq}"><span data-testid="thread-unread"${unread ? "" : " hidden"}>${unread}</span></a></li>`;
 
 test("ThreadList brings the first page again after replies, once per burst, new threads first", async () => {
   const root = listing(1, `<ol>${item("r", 4, 0)}</ol>`);
@@ -413,9 +413,14 @@ test("ThreadList brings the first page again after replies, once per burst, new 
       return new Response(served, { status: 200, headers: { "Content-Type": "text/html" } });
     },
   });
+  document.body.append(root);
+  onCleanup(() => root.remove());
+  root.querySelector("a").focus();
   assertEqual(list.update({ room: "s", parent_seq: 9, unread: 1, thread_unread: 1 }), false, "not listed yet");
   list.update({ room: "r", parent_seq: 4, unread: 0, thread_unread: 0 });
   await pause(800);
+  assertEqual(document.activeElement.getAttribute("href"), "/r/r/?thread=4", "the focused thread keeps the focus");
+  assert(root.contains(document.activeElement), "in the new list");
   assertDeepEqual(asked, [window.location.href], "one fetch for the burst, of this page");
   const shown = [...root.querySelectorAll("[data-parent-seq]")].map((node) => `${node.dataset.room}:${node.dataset.parentSeq}`);
   assertDeepEqual(shown, ["s:9", "r:4"]);

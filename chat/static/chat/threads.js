@@ -410,7 +410,14 @@ export class ThreadList {
       if (!response.ok) return;
       const page = new DOMParser().parseFromString(await response.text(), "text/html");
       const fresh = page.querySelector("[data-testid=thread-listing]");
-      if (fresh) this.root.replaceChildren(...fresh.childNodes);
+      if (fresh) {
+        // A link that had the focus keeps it in the new list (the same address), so a
+        // reply elsewhere does not throw a keyboard user back to the top of the page.
+        const active = document.activeElement;
+        const href = this.root.contains(active) && active.matches("a[href]") ? active.getAttribute("href") : null;
+        this.root.replaceChildren(...fresh.childNodes);
+        if (href) [...this.root.querySelectorAll("a[href]")].find((link) => link.getAttribute("href") === href)?.focus();
+      }
     } catch {
       // Offline or the server is away: the next reply (or reconnect) brings it.
     } finally {
